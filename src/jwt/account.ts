@@ -1,0 +1,97 @@
+/**
+ * The full check an account JWT passes before it is stored, whatever the transport: decode,
+ * claim type, signature, subject, issuer trust (strict signing keys included) and the blocking
+ * claim issues of nats-io/jwt (time checks included).
+ * @module
+ */
+import { AccountServerError, ErrorCode } from '../errors.js'
+import type { StoredAccount } from '../store/types.js'
+import { accountMeta, decodeJwt } from './decode.js'
+import { isAccountKey, publicKeyKind } from './nkeys.js'
+import type { OperatorTrust } from './trust.js'
+import { accountClaimIssues, type ClaimIssue } from './validate-claims.js'
+import { verifySignature } from './verify.js'
+
+/** Blocking claim issues; `issues` lists every issue found, warnings included (as Go did). */
+export class ClaimsInvalidError extends AccountServerError {
+  readonly issues: readonly ClaimIssue[]
+  constructor(issues: readonly ClaimIssue[]) {
+    super(ErrorCode.ClaimsInvalid, issues.map((i) => i.description).join('; '))
+    this.name = 'ClaimsInvalidError'
+    this.issues = issues
+  }
+}
+
+export type AccountCheck = {
+  /** The configured operator, or null when none is (every JWT is then refused). */
+  trust: OperatorTrust | null
+  /** The account key the JWT is posted for (URL or NATS subject), when there is one. */
+  expectedKey?: string
+  /** Seconds since the epoch. */
+  now: number
+}
+
+const fail = (code: ErrorCode, message: string) => new AccountServerError(code, message)
+
+/**
+ * @returns the account as it will be stored
+ * @throws AccountServerError with the code of the first failed check
+ */
+export function checkAccountJwt(token: string, check: AccountCheck): StoredAccount {
+  const decoded = decodeJwt(token)
+  if (decoded.kind !== 'account') {
+    throw fail(ErrorCode.NotAccountJwt, `claim type is "${decoded.kind}", not "account"`)
+  }
+  verifySignature(decoded)
+  const meta = accountMeta(decoded)
+  if (meta.jti === '') throw fail(ErrorCode.JwtMalformed, 'the JWT has no jti')
+  const { pubkey: subject, issuer } = meta
+  const issuerKind = publicKeyKind(issuer)
+  if (issuerKind !== 'operator' && issuerKind !== 'account') {
+    throw fail(ErrorCode.BadIssuer, `issuer ${issuer} is neither an operator nor an account key`)
+  }
+  if (check.expectedKey !== undefined && subject !== check.expectedKey) {
+    throw fail(
+      ErrorCode.SubjectMismatch,
+      `JWT subject ${subject} is not the account key ${check.expectedKey} it was sent for`,
+    )
+  }
+  if (!isAccountKey(subject)) {
+    throw fail(ErrorCode.BadSubject, `JWT subject "${subject}" is not an account public key`)
+  }
+  const { trust } = check
+  if (issuerKind === 'account') {
+    if (issuer === subject) {
+      throw fail(
+        ErrorCode.SelfSigned,
+        `the account JWT is self-signed by ${subject}; it must be signed by the operator${trust ? ` ${trust.key}` : ''} or one of its signing keys`,
+      )
+    }
+    throw fail(
+      ErrorCode.BadIssuer,
+      `issuer ${issuer} is an account key; account JWTs must be signed by an operator key`,
+    )
+  }
+  if (trust === null) {
+    throw fail(
+      ErrorCode.UntrustedIssuer,
+      'no operator is configured, so no issuer can be trusted: start the server with -operator <operator JWT file> to accept account JWTs',
+    )
+  }
+  if (issuer === trust.key) {
+    if (trust.strict) {
+      throw fail(
+        ErrorCode.UntrustedIssuer,
+        `issuer ${issuer} is the identity key of operator ${trust.name}, which sets strict_signing_key_usage: account JWTs must be signed by one of its signing keys (${[...trust.signingKeys].join(', ') || 'none'})`,
+      )
+    }
+  } else if (!trust.signingKeys.has(issuer)) {
+    throw fail(
+      ErrorCode.UntrustedIssuer,
+      `issuer ${issuer} is not operator ${trust.key} (${trust.name}) nor one of its signing keys`,
+    )
+  }
+  const issues = accountClaimIssues(decoded.claims, check.now)
+  if (issues.some((issue) => issue.blocking || issue.timeCheck)) throw new ClaimsInvalidError(issues)
+  return { ...meta, jwt: decoded.token }
+}

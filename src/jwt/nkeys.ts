@@ -1,0 +1,61 @@
+/**
+ * Public nkey checks: base32 alphabet, length, CRC16 and prefix byte, through @nats-io/nkeys.
+ * @module
+ */
+import { fromPublic } from '@nats-io/nkeys'
+import { Codec } from '@nats-io/nkeys/lib/codec.js'
+
+export type KeyKind = 'account' | 'operator' | 'user' | 'server' | 'cluster'
+
+const KIND_BY_LETTER: Record<string, KeyKind> = {
+  A: 'account',
+  O: 'operator',
+  U: 'user',
+  N: 'server',
+  C: 'cluster',
+}
+
+/** Every public nkey is 56 base32 characters (1 prefix + 32 key + 2 CRC bytes). */
+const PUBLIC_KEY_SHAPE = /^[A-Z2-7]{56}$/
+
+/** Why `key` is not a valid public nkey, or null when it is one. */
+export function publicKeyProblem(key: string): string | null {
+  if (!PUBLIC_KEY_SHAPE.test(key)) return 'not 56 base32 characters'
+  try {
+    fromPublic(key)
+  } catch (err) {
+    return (err as Error).message.replace(/^nkeys: /, '')
+  }
+  return null
+}
+
+/** The kind of a valid public nkey, or null for anything else (seeds included). */
+export function publicKeyKind(key: string): KeyKind | null {
+  if (publicKeyProblem(key) !== null) return null
+  return KIND_BY_LETTER[key[0]!] ?? null
+}
+
+export function isAccountKey(key: string): boolean {
+  return key.length === 56 && key[0] === 'A' && publicKeyProblem(key) === null
+}
+
+export function isOperatorKey(key: string): boolean {
+  return key.length === 56 && key[0] === 'O' && publicKeyProblem(key) === null
+}
+
+/**
+ * Why `key` cannot name an account, or null when it can. Used before any store access so a
+ * malformed key never reaches the filesystem or the database.
+ */
+export function accountKeyProblem(key: string): string | null {
+  const problem = publicKeyProblem(key)
+  if (problem !== null) return problem
+  if (key[0] !== 'A') return `is a ${KIND_BY_LETTER[key[0]!] ?? 'non-account'} key, not an account key`
+  return null
+}
+
+/** The 32 raw Ed25519 bytes of a valid public nkey. */
+export function rawPublicKey(key: string): Uint8Array {
+  const raw = Codec._decode(new TextEncoder().encode(key))
+  return raw.subarray(1)
+}

@@ -1,0 +1,82 @@
+/**
+ * The trusted operator: its identity key, signing keys and `strict_signing_key_usage`, read
+ * from the operator JWT once at start-up (its signature is verified then, never again).
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { ConfigError } from '../errors.js'
+import { decodeJwt } from './decode.js'
+import { isAccountKey, isOperatorKey } from './nkeys.js'
+import { verifySignature } from './verify.js'
+
+export type OperatorTrust = {
+  /** The operator JWT exactly as read (served untrimmed by `GET /jwt/v1/operator`). */
+  source: string
+  key: string
+  name: string
+  signingKeys: ReadonlySet<string>
+  /** Account JWTs signed by the identity key are refused when set. */
+  strict: boolean
+  /** The operator's `system_account`, or '' when it names none. */
+  systemAccount: string
+  /** 0 when the operator JWT does not expire. */
+  exp: number
+}
+
+/**
+ * Parses and verifies an operator JWT.
+ * @throws ConfigError naming `origin` (a file path) and the problem
+ */
+export function parseOperator(text: string, origin: string): OperatorTrust {
+  let decoded
+  try {
+    decoded = decodeJwt(text)
+    verifySignature(decoded)
+  } catch (err) {
+    throw new ConfigError(`operator JWT ${origin} is not valid: ${(err as Error).message}`)
+  }
+  const { claims, kind } = decoded
+  if (kind !== 'operator') {
+    throw new ConfigError(`operator JWT ${origin} is a "${kind}" JWT, not an operator JWT`)
+  }
+  const key = claims.sub ?? ''
+  if (!isOperatorKey(key)) {
+    throw new ConfigError(`operator JWT ${origin} has subject "${key}", not an operator key`)
+  }
+  if (!isOperatorKey(claims.iss ?? '')) {
+    throw new ConfigError(`operator JWT ${origin} is issued by "${claims.iss}", not an operator key`)
+  }
+  const nats = claims.nats ?? {}
+  const signingKeys = new Set<string>()
+  for (const entry of Array.isArray(nats.signing_keys) ? nats.signing_keys : []) {
+    if (typeof entry !== 'string' || !isOperatorKey(entry)) {
+      throw new ConfigError(`operator JWT ${origin} lists an invalid signing key "${String(entry)}"`)
+    }
+    signingKeys.add(entry)
+  }
+  const systemAccount = typeof nats.system_account === 'string' ? nats.system_account : ''
+  if (systemAccount !== '' && !isAccountKey(systemAccount)) {
+    throw new ConfigError(`operator JWT ${origin} names an invalid system account "${systemAccount}"`)
+  }
+  return {
+    source: text,
+    key,
+    name: claims.name ?? '',
+    signingKeys,
+    strict: nats.strict_signing_key_usage === true,
+    systemAccount,
+    exp: typeof claims.exp === 'number' ? claims.exp : 0,
+  }
+}
+
+export async function loadOperatorFile(path: string): Promise<OperatorTrust> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`cannot read operator JWT ${path}: ${(err as Error).message}`, {
+      cause: err,
+    })
+  }
+  return parseOperator(text, path)
+}
