@@ -1,0 +1,132 @@
+/**
+ * Directory store, byte-compatible with nats-server's resolver directory and the Go
+ * nats-account-server: `<dir>/<pubkey>.jwt`, or `<dir>/<last 2 chars>/<pubkey>.jwt` when
+ * sharded; files hold the JWT alone, mode 0600, directories 0700.
+ * @module
+ */
+import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { StoreError } from '../../errors.js'
+import { readStoredMeta } from '../../jwt/decode.js'
+import { KeyLock } from '../utils/key-lock.js'
+import { writeFileAtomic } from '../utils/atomic-write.js'
+import { decidePut, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
+
+export const DRIVER_NAME = 'directory'
+
+export type DirectoryStoreOptions = {
+  /** Root directory; created (0700) when missing. */
+  dir: string
+  /**
+   * Two-character shard directories named after the last two characters of the key.
+   * @default false
+   */
+  shard?: boolean
+}
+
+const JWT_FILE = /^(A[A-Z2-7]{55})\.jwt$/
+const SHARD_DIR = /^[A-Z2-7]{2}$/
+
+export async function directoryStore(options: DirectoryStoreOptions): Promise<JwtStore> {
+  const { dir } = options
+  const shard = options.shard ?? false
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+  } catch (err) {
+    throw new StoreError(DRIVER_NAME, 'write', `cannot create store directory ${dir}: ${message(err)}`, {
+      cause: err,
+    })
+  }
+  const locks = new KeyLock()
+  const shardsMade = new Set<string>()
+
+  const pathOf = (pubkey: string) =>
+    shard ? join(dir, pubkey.slice(-2), `${pubkey}.jwt`) : join(dir, `${pubkey}.jwt`)
+
+  async function load(pubkey: string): Promise<StoredAccount | null> {
+    const path = pathOf(pubkey)
+    let text: string
+    try {
+      text = await readFile(path, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+      throw new StoreError(DRIVER_NAME, 'read', `cannot read ${path}: ${message(err)}`, { cause: err })
+    }
+    try {
+      const jwt = text.trim()
+      return { ...readStoredMeta(jwt), pubkey, jwt }
+    } catch (err) {
+      throw new StoreError(DRIVER_NAME, 'read', `${path} does not hold a JWT: ${message(err)}`, {
+        cause: err,
+      })
+    }
+  }
+
+  async function write(account: StoredAccount): Promise<void> {
+    const path = pathOf(account.pubkey)
+    try {
+      if (shard) {
+        const shardDir = join(dir, account.pubkey.slice(-2))
+        if (!shardsMade.has(shardDir)) {
+          await mkdir(shardDir, { recursive: true, mode: 0o700 })
+          shardsMade.add(shardDir)
+        }
+      }
+      await writeFileAtomic(path, account.jwt)
+    } catch (err) {
+      throw new StoreError(DRIVER_NAME, 'write', `cannot write ${path}: ${message(err)}`, { cause: err })
+    }
+  }
+
+  async function keys(): Promise<string[]> {
+    const found: string[] = []
+    const collect = async (folder: string) => {
+      for (const name of await readdir(folder)) {
+        const match = JWT_FILE.exec(name)
+        if (match) found.push(match[1]!)
+      }
+    }
+    try {
+      if (shard) {
+        for (const entry of await readdir(dir, { withFileTypes: true })) {
+          if (entry.isDirectory() && SHARD_DIR.test(entry.name)) await collect(join(dir, entry.name))
+        }
+      } else {
+        await collect(dir)
+      }
+    } catch (err) {
+      throw new StoreError(DRIVER_NAME, 'read', `cannot list ${dir}: ${message(err)}`, { cause: err })
+    }
+    return found.sort()
+  }
+
+  return {
+    name: DRIVER_NAME,
+    capabilities: { history: false },
+    get: load,
+    async *list() {
+      for (const pubkey of await keys()) {
+        const account = await load(pubkey)
+        if (account !== null) yield account
+      }
+    },
+    async count() {
+      return (await keys()).length
+    },
+    put(account) {
+      return locks.run(account.pubkey, async (): Promise<PutResult> => {
+        const previous = await load(account.pubkey)
+        const outcome = decidePut(previous, account)
+        if (outcome === 'stored') await write(account)
+        return { outcome, current: outcome === 'stored' ? account : previous!, previous }
+      })
+    },
+    async close() {
+      await locks.idle()
+    },
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
