@@ -1,0 +1,65 @@
+/**
+ * The HTTP application: pure, no `listen()`. Tests drive it with `app.request()`; `server.ts`
+ * puts it behind a Node HTTP server.
+ * @module
+ */
+import { Hono } from 'hono'
+import { getPath } from 'hono/utils/url'
+import type { Logger } from 'pino'
+import { AccountServerError } from './errors.js'
+import { goCompat, type RouteSpec } from './http/compat.js'
+import { accountRoutes } from './http/routes/accounts.js'
+import { infoRoutes } from './http/routes/info.js'
+import { packRoutes } from './http/routes/pack.js'
+import { errorResponse } from './http/status.js'
+import type { AccountService } from './service/accounts.js'
+
+export type AppOptions = {
+  service: AccountService
+  logger: Logger
+  /** Largest accepted POST body. @default 1 MiB */
+  maxBodyBytes?: number
+  /** Default and cap of `/jwt/v1/pack?max`. @default 10000 */
+  maxPack?: number
+}
+
+/**
+ * nats-server builds `/jwt/v1//accounts/<key>` when the operator's `account_server_url` ends
+ * in "/", so runs of slashes count as one.
+ */
+function collapsedPath(request: Request): string {
+  const path = getPath(request)
+  return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path
+}
+
+export function buildApp(options: AppOptions): Hono {
+  const { service, logger } = options
+  const routes: RouteSpec[] = [
+    { path: '/healthz', methods: ['GET'] },
+    { path: '/jwt/v1/help', methods: ['GET'] },
+    { path: '/jwt/v1/pack', methods: ['GET'] },
+    { path: '/jwt/v1/accounts', methods: ['GET'] },
+    { path: '/jwt/v1/accounts/', methods: ['GET'] },
+    { path: '/jwt/v1/accounts/:pubkey', methods: ['GET', 'POST'] },
+  ]
+  if (service.trust !== null) routes.push({ path: '/jwt/v1/operator', methods: ['GET'] })
+
+  const app = new Hono({ getPath: collapsedPath })
+  // Registered only at trace level so the hot path pays nothing otherwise.
+  if (logger.isLevelEnabled('trace')) {
+    app.use(async (c, next) => {
+      logger.trace({ method: c.req.method, path: c.req.path }, 'request received')
+      await next()
+    })
+  }
+  app.use(goCompat(routes))
+  app.route('/', infoRoutes(service.trust))
+  app.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes }))
+  app.route('/', packRoutes({ service, maxPack: options.maxPack }))
+  app.onError((err) => {
+    if (err instanceof AccountServerError) return errorResponse(err)
+    logger.error({ err }, 'unexpected error while handling a request')
+    return new Response('internal server error\n', { status: 500 })
+  })
+  return app
+}

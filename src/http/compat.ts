@@ -1,0 +1,118 @@
+/**
+ * What the Go server's router (httprouter) and CORS layer (rs/cors) did around every handler,
+ * so clients see the same answers: CORS headers and preflights, 405 with `Allow`, automatic
+ * OPTIONS, redirects for a trailing slash or wrong letter case, and the plain-text 404.
+ * One deliberate difference: HEAD is answered wherever GET is (the Go server said 405).
+ * @module
+ */
+import type { MiddlewareHandler } from 'hono'
+import { TEXT_HEADERS } from './status.js'
+
+export type RouteSpec = {
+  /** Canonical path; a trailing `:param` segment matches one non-empty segment. */
+  path: string
+  methods: readonly string[]
+}
+
+type Match = { spec: RouteSpec; canonical: string }
+
+const CORS_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS'])
+
+/** Finds the route for a path, exactly or ignoring letter case (for the redirect). */
+function matchRoute(routes: readonly RouteSpec[], path: string, ignoreCase: boolean): Match | null {
+  const probe = ignoreCase ? path.toLowerCase() : path
+  for (const spec of routes) {
+    const param = spec.path.indexOf('/:')
+    if (param === -1) {
+      if ((ignoreCase ? spec.path.toLowerCase() : spec.path) === probe) return { spec, canonical: spec.path }
+      continue
+    }
+    const prefix = spec.path.slice(0, param + 1)
+    if (!probe.startsWith(ignoreCase ? prefix.toLowerCase() : prefix)) continue
+    const value = path.slice(prefix.length)
+    if (value !== '' && !value.includes('/')) return { spec, canonical: prefix + value }
+  }
+  return null
+}
+
+function allowHeader(spec: RouteSpec): string {
+  const methods = new Set(spec.methods)
+  if (methods.has('GET')) methods.add('HEAD')
+  methods.add('OPTIONS')
+  return [...methods].sort().join(', ')
+}
+
+function plain(status: number, body: string | null, extra?: Record<string, string>): Response {
+  return new Response(body, { status, headers: { ...TEXT_HEADERS, ...extra } })
+}
+
+function redirect(method: string, target: string, query: string): Response {
+  const location = target + query
+  if (method === 'GET' || method === 'HEAD') {
+    const body = method === 'GET' ? `<a href="${target}">Moved Permanently</a>.\n\n` : null
+    return new Response(body, {
+      status: 301,
+      headers: { Location: location, 'Content-Type': 'text/html; charset=utf-8' },
+    })
+  }
+  return new Response(null, { status: 307, headers: { Location: location } })
+}
+
+function withCors(response: Response, origin: string | undefined, method: string): Response {
+  const headers = response.headers
+  headers.append('Vary', 'Origin')
+  if (origin && CORS_METHODS.has(method)) {
+    headers.set('Access-Control-Allow-Origin', origin)
+    headers.set('Access-Control-Expose-Headers', 'Authorization')
+  }
+  return response
+}
+
+function preflight(origin: string | undefined, method: string, requested: string | undefined) {
+  const headers: Record<string, string> = {
+    Vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+  }
+  if (origin && CORS_METHODS.has(method)) {
+    headers['Access-Control-Allow-Origin'] = origin
+    headers['Access-Control-Allow-Methods'] = method
+    if (requested) headers['Access-Control-Allow-Headers'] = requested
+  }
+  return new Response(null, { status: 204, headers })
+}
+
+/** Runs before routing: answers what the Go router answered itself, decorates the rest. */
+export function goCompat(routes: readonly RouteSpec[]): MiddlewareHandler {
+  return async (c, next) => {
+    const method = c.req.method
+    const origin = c.req.header('Origin')
+    if (method === 'OPTIONS') {
+      const requestedMethod = c.req.header('Access-Control-Request-Method')
+      if (requestedMethod) {
+        return preflight(origin, requestedMethod, c.req.header('Access-Control-Request-Headers'))
+      }
+    }
+    const path = c.req.path
+    const match = matchRoute(routes, path, false)
+    let early: Response | null = null
+    if (match === null) {
+      const url = c.req.url
+      const queryAt = url.indexOf('?')
+      const query = queryAt === -1 ? '' : url.slice(queryAt)
+      const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : null
+      const fixed =
+        (trimmed !== null ? matchRoute(routes, trimmed, false) : null) ??
+        matchRoute(routes, path, true) ??
+        (trimmed !== null ? matchRoute(routes, trimmed, true) : null)
+      early = fixed ? redirect(method, fixed.canonical, query) : plain(404, '404 page not found\n')
+    } else if (method === 'OPTIONS') {
+      early = new Response(null, { status: 200, headers: { Allow: allowHeader(match.spec) } })
+    } else if (!match.spec.methods.includes(method === 'HEAD' ? 'GET' : method)) {
+      early = plain(405, method === 'HEAD' ? null : 'Method Not Allowed\n', {
+        Allow: allowHeader(match.spec),
+      })
+    }
+    if (early !== null) return withCors(early, origin, method)
+    await next()
+    c.res = withCors(c.res, origin, method)
+  }
+}

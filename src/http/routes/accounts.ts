@@ -1,0 +1,104 @@
+/**
+ * `/jwt/v1/accounts...`: the resolver probe, the account GET that nats-server's URL resolver,
+ * nsc pull and curl use, and the POST that nsc push and curl use.
+ * @module
+ */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Logger } from 'pino'
+import { AccountServerError, ErrorCode } from '../../errors.js'
+import type { AccountService, CachedAccount } from '../../service/accounts.js'
+import { decodedJwtResponse } from '../decode-view.js'
+import { flag } from '../flags.js'
+
+export type AccountRoutesOptions = {
+  service: AccountService
+  logger: Logger
+  /** Largest accepted POST body. @default 1 MiB */
+  maxBodyBytes?: number
+}
+
+/** nats-server GETs the base URL at start-up and refuses to start unless it answers 200. */
+const PROBE_HEADERS = {
+  'Cache-Control': 'no-cache, no-store, must-revalidate',
+  Pragma: 'no-cache',
+  Expires: '0',
+}
+
+/** JWTs without `exp` may be cached but must be revalidated (cheap: `If-None-Match` → 304). */
+const REVALIDATE = 'no-cache'
+
+function cacheControl(entry: CachedAccount, nowMs: number): string {
+  const { exp } = entry.meta
+  if (exp === 0) return REVALIDATE
+  const maxAge = Math.trunc(exp - nowMs / 1000)
+  return maxAge > 0 ? `max-age=${maxAge}, stale-while-revalidate=3600, stale-if-error=3600` : REVALIDATE
+}
+
+function clientAddress(env: unknown): string | undefined {
+  return (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
+    ?.socket?.remoteAddress
+}
+
+export function accountRoutes(options: AccountRoutesOptions): Hono {
+  const { service, logger } = options
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
+  const app = new Hono()
+
+  const probe = () => new Response(null, { status: 200, headers: PROBE_HEADERS })
+  app.get('/jwt/v1/accounts', probe)
+  app.get('/jwt/v1/accounts/', probe)
+
+  app.get('/jwt/v1/accounts/:pubkey', async (c) => {
+    if (c.req.query('jti')) {
+      throw new AccountServerError(ErrorCode.NotImplemented, 'lookup by jti is no longer supported')
+    }
+    const pubkey = c.req.param('pubkey')
+    const entry = await service.lookup(pubkey)
+    if (entry === null) throw new AccountServerError(ErrorCode.NotFound, '')
+    if (flag(c, 'text')) {
+      return new Response(entry.body, { headers: { 'Content-Type': 'text/plain' } })
+    }
+    if (flag(c, 'decode')) return decodedJwtResponse(entry.body.toString('utf8'))
+    const now = service.now()
+    if (flag(c, 'check') && entry.meta.exp > 0 && entry.meta.exp < now / 1000) {
+      return new Response(null, { status: 404 })
+    }
+    const headers = { ETag: entry.etag, 'Cache-Control': cacheControl(entry, now) }
+    if (c.req.header('If-None-Match')?.includes(entry.etag)) {
+      return new Response(null, { status: 304, headers })
+    }
+    return new Response(entry.body, {
+      headers: { ...headers, 'Content-Type': 'application/jwt' },
+    })
+  })
+
+  app.post(
+    '/jwt/v1/accounts/:pubkey',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new AccountServerError(
+          ErrorCode.TooLarge,
+          `the body is over the ${maxBodyBytes}-byte limit; an account JWT is a few kilobytes`,
+        )
+      },
+    }),
+    async (c) => {
+      const pubkey = c.req.param('pubkey')
+      const client = clientAddress(c.env)
+      const log = logger.child({ account: pubkey, client })
+      let result
+      try {
+        const token = await c.req.text()
+        result = await service.push(token, { expectedKey: pubkey, source: { kind: 'http', detail: client } })
+      } catch (err) {
+        if (err instanceof AccountServerError) log.info({ verdict: 'rejected', code: err.code }, err.message)
+        throw err
+      }
+      log.info({ jti: result.current.jti, verdict: result.outcome }, 'account JWT push')
+      return new Response(null, { status: 200 })
+    },
+  )
+  return app
+}
