@@ -1,0 +1,134 @@
+/**
+ * Command-line flags of the Go nats-account-server (Go `flag` style: `-x value`, `-x=value`,
+ * `--x`), plus our own `--shard` and `--version`.
+ * @module
+ */
+import { homedir } from 'node:os'
+import { parseArgs } from 'node:util'
+import { ConfigError } from '../errors.js'
+
+export const USAGE = `Usage: nats-accounts [options]
+
+Options:
+  -c <file>             configuration file (not supported yet)
+  -dir <path>           store directory (default: ./data/jwt, sharded)
+  --shard               shard the store directory by the last two characters of each key
+  -operator <file>      operator JWT; account JWTs must be signed by it or its signing keys
+  -hp <host:port>       listen address (default: localhost:9090; ":9090" listens everywhere)
+  -nats <url>           NATS server for notifications (not supported yet)
+  -creds <file>         NATS credentials of a system-account user (not supported yet)
+  -primary <url>        account server to copy JWTs from at start-up (not supported yet)
+  -D                    debug logging
+  -V                    trace logging
+  -DV                   debug and trace logging
+  -dump                 log the effective configuration after start-up
+  --version             print the version and exit
+  -h, -help             print this help and exit
+`
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+export type CliFlags = {
+  config?: string
+  dir?: string
+  shard: boolean
+  operator?: string
+  hostPort?: string
+  nats?: string
+  creds?: string
+  primary?: string
+  debug: boolean
+  trace: boolean
+  dump: boolean
+  help: boolean
+  version: boolean
+  /** Removed Go features, kept only to explain the migration. */
+  nsc?: string
+  readOnly: boolean
+}
+
+const OPTIONS = {
+  c: { type: 'string' },
+  dir: { type: 'string' },
+  shard: { type: 'boolean' },
+  operator: { type: 'string' },
+  hp: { type: 'string' },
+  nats: { type: 'string' },
+  creds: { type: 'string' },
+  primary: { type: 'string' },
+  D: { type: 'boolean' },
+  V: { type: 'boolean' },
+  DV: { type: 'boolean' },
+  dump: { type: 'boolean' },
+  h: { type: 'boolean' },
+  help: { type: 'boolean' },
+  version: { type: 'boolean' },
+  nsc: { type: 'string' },
+  ro: { type: 'boolean' },
+} as const
+
+/** Go flags take one or two dashes; parseArgs wants two for long names. */
+function goStyle(arg: string): string {
+  return /^-[A-Za-z]/.test(arg) ? `-${arg}` : arg
+}
+
+/** @throws UsageError for unknown flags, missing values and stray arguments */
+export function parseFlags(argv: readonly string[]): CliFlags {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv.map(goStyle), options: OPTIONS, allowPositionals: false, strict: true })
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/'--(\w+)/g, "'-$1"))
+  }
+  const v = parsed.values
+  return {
+    config: v.c,
+    dir: v.dir,
+    shard: v.shard ?? false,
+    operator: v.operator,
+    hostPort: v.hp,
+    nats: v.nats,
+    creds: v.creds,
+    primary: v.primary,
+    debug: Boolean(v.D || v.DV),
+    trace: Boolean(v.V || v.DV),
+    dump: v.dump ?? false,
+    help: Boolean(v.h || v.help),
+    version: v.version ?? false,
+    nsc: v.nsc,
+    readOnly: v.ro ?? false,
+  }
+}
+
+/** Go's `net.SplitHostPort` plus a numeric port check, as the Go server's `-hp` did. */
+export function parseHostPort(value: string): { host: string; port: number } {
+  const fail = (why: string) => new ConfigError(`error parsing hostport: address ${value}: ${why}`)
+  let host: string
+  let portText: string
+  if (value.startsWith('[')) {
+    const end = value.indexOf(']')
+    if (end === -1) throw fail('missing \']\' in address')
+    host = value.slice(1, end)
+    if (value[end + 1] !== ':') throw fail('missing port in address')
+    portText = value.slice(end + 2)
+  } else {
+    const colon = value.lastIndexOf(':')
+    if (colon === -1) throw fail('missing port in address')
+    host = value.slice(0, colon)
+    if (host.includes(':')) throw fail('too many colons in address')
+    portText = value.slice(colon + 1)
+  }
+  if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw fail(`invalid port "${portText}"`)
+  return { host, port: Number(portText) }
+}
+
+/** `~` and `~/...` expanded as the Go server did for -dir. */
+export function expandHome(path: string): string {
+  if (path === '~') return homedir()
+  return path.startsWith('~/') ? homedir() + path.slice(1) : path
+}

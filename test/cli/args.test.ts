@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { expandHome, parseFlags, parseHostPort } from '../../src/cli/args.js'
+import { configFromFlags } from '../../src/cli/main.js'
+import { homedir } from 'node:os'
+
+describe('flags', () => {
+  it('takes Go-style single-dash long flags, -x=value and double dashes', () => {
+    const flags = parseFlags(['-dir', '/s', '-operator=/op.jwt', '--hp', '127.0.0.1:0', '-DV', '-dump', '--shard'])
+    expect(flags).toMatchObject({ dir: '/s', operator: '/op.jwt', hostPort: '127.0.0.1:0', debug: true, trace: true, dump: true, shard: true })
+    expect(parseFlags(['-D'])).toMatchObject({ debug: true, trace: false })
+    expect(parseFlags(['-V'])).toMatchObject({ debug: false, trace: true })
+    expect(parseFlags(['-h']).help).toBe(true)
+    expect(parseFlags(['-help']).help).toBe(true)
+    expect(parseFlags(['--version']).version).toBe(true)
+    expect(parseFlags(['-c', 'x.conf', '-creds', 'a.creds', '-nats', 'nats://x', '-primary', 'http://p'])).toMatchObject({
+      config: 'x.conf', creds: 'a.creds', nats: 'nats://x', primary: 'http://p',
+    })
+    expect(parseFlags(['-nsc', '/x']).nsc).toBe('/x')
+    expect(parseFlags(['-ro']).readOnly).toBe(true)
+  })
+
+  it('refuses unknown flags, missing values and positionals', () => {
+    expect(() => parseFlags(['-bogus'])).toThrow("Unknown option '-bogus'")
+    expect(() => parseFlags(['-dir'])).toThrow(/'-dir <value>' argument missing/)
+    expect(() => parseFlags(['serve'])).toThrow()
+  })
+
+  it('parses host:port as Go did', () => {
+    expect(parseHostPort('127.0.0.1:9090')).toEqual({ host: '127.0.0.1', port: 9090 })
+    expect(parseHostPort(':0')).toEqual({ host: '', port: 0 })
+    expect(parseHostPort('[::1]:80')).toEqual({ host: '::1', port: 80 })
+    expect(() => parseHostPort('127.0.0.1')).toThrow('error parsing hostport: address 127.0.0.1: missing port in address')
+    expect(() => parseHostPort('127.0.0.1:blam')).toThrow('error parsing hostport: address 127.0.0.1:blam: invalid port "blam"')
+    expect(() => parseHostPort('a:b:1')).toThrow('too many colons')
+  })
+
+  it('expands ~ in -dir', () => {
+    expect(expandHome('~/x')).toBe(`${homedir()}/x`)
+    expect(configFromFlags(parseFlags(['-dir', '~/s'])).store).toEqual({ dir: `${homedir()}/s`, shard: false })
+  })
+
+  it('defaults to the sharded ./data/jwt store on localhost:9090', () => {
+    const config = configFromFlags(parseFlags([]))
+    expect(config.store).toEqual({ dir: './data/jwt', shard: true })
+    expect(config.http).toMatchObject({ host: 'localhost', port: 9090 })
+    expect(config.logging.level).toBe('info')
+  })
+
+  it.each([['-c', 'x'], ['-nats', 'nats://x'], ['-creds', 'x'], ['-primary', 'http://x']])(
+    'says %s is not supported yet',
+    (flag, value) => {
+      expect(() => configFromFlags(parseFlags([flag, value]))).toThrow(`${flag} is not supported yet`)
+    },
+  )
+})

@@ -1,0 +1,71 @@
+/**
+ * Runs the built CLI (`dist/cli.js`, built by `npm test`'s pretest) as a real process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { waitFor } from './nats-server.js'
+
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
+const RESOLVER_LINE = /resolver: URL\((http:\/\/[^)]+)\)/
+
+export type CliProcess = {
+  child: ChildProcess
+  logs(): string
+  /** Resolves with the exit code (or the signal name) once the process has ended. */
+  exited: Promise<number | string>
+}
+
+const live = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
+
+export function runCli(args: readonly string[], options: { cwd?: string } = {}): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  live.add(child)
+  let output = ''
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      live.delete(child)
+      resolve(code ?? signal ?? -1)
+    })
+  })
+  return { child, logs: () => output, exited }
+}
+
+export type RunningServer = CliProcess & {
+  /** `http://127.0.0.1:<port>` */
+  base: string
+  /** The `resolver: URL(...)` value the server printed. */
+  resolverUrl: string
+  stop(signal?: NodeJS.Signals): Promise<number | string>
+}
+
+/** Starts the server on a free loopback port and waits for its resolver line. */
+export async function startServer(args: readonly string[], options: { cwd?: string } = {}): Promise<RunningServer> {
+  const proc = runCli(['-hp', '127.0.0.1:0', ...args], options)
+  let ended = false
+  void proc.exited.then(() => (ended = true))
+  const match = await waitFor(
+    () => {
+      if (ended) throw new Error(`nats-accounts exited before it was ready:\n${proc.logs()}`)
+      return RESOLVER_LINE.exec(proc.logs())
+    },
+    { timeoutMs: 15_000, message: 'the resolver line' },
+  )
+  const resolverUrl = match[1]!
+  return {
+    ...proc,
+    resolverUrl,
+    base: new URL(resolverUrl).origin,
+    async stop(signal = 'SIGTERM') {
+      if (!ended) proc.child.kill(signal)
+      return proc.exited
+    },
+  }
+}
