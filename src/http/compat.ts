@@ -113,6 +113,6 @@ export function goCompat(routes: readonly RouteSpec[]): MiddlewareHandler {
     }
     if (early !== null) return withCors(early, origin, method)
     await next()
-    c.res = withCors(c.res, origin, method)
+    withCors(c.res, origin, method)
   }
 }
