@@ -41,6 +41,7 @@ export function buildApp(options: AppOptions): Hono {
     { path: '/jwt/v1/accounts', methods: ['GET'] },
     { path: '/jwt/v1/accounts/', methods: ['GET'] },
     { path: '/jwt/v1/accounts/:pubkey', methods: ['GET', 'POST'] },
+    { path: '/jwt/v1/accounts/:pubkey/history', methods: ['GET'] },
   ]
   if (service.trust !== null) routes.push({ path: '/jwt/v1/operator', methods: ['GET'] })
 

@@ -18,19 +18,26 @@ type Match = { spec: RouteSpec; canonical: string }
 
 const CORS_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS'])
 
-/** Finds the route for a path, exactly or ignoring letter case (for the redirect). */
+/**
+ * Finds the route for a path, exactly or ignoring the letter case of fixed segments (for the
+ * redirect). `:name` segments match one non-empty segment and keep their case.
+ */
 function matchRoute(routes: readonly RouteSpec[], path: string, ignoreCase: boolean): Match | null {
-  const probe = ignoreCase ? path.toLowerCase() : path
+  const segments = path.split('/')
   for (const spec of routes) {
-    const param = spec.path.indexOf('/:')
-    if (param === -1) {
-      if ((ignoreCase ? spec.path.toLowerCase() : spec.path) === probe) return { spec, canonical: spec.path }
-      continue
-    }
-    const prefix = spec.path.slice(0, param + 1)
-    if (!probe.startsWith(ignoreCase ? prefix.toLowerCase() : prefix)) continue
-    const value = path.slice(prefix.length)
-    if (value !== '' && !value.includes('/')) return { spec, canonical: prefix + value }
+    const pattern = spec.path.split('/')
+    if (pattern.length !== segments.length) continue
+    const canonical: string[] = []
+    const ok = pattern.every((part, i) => {
+      const actual = segments[i]!
+      if (part.startsWith(':')) {
+        canonical.push(actual)
+        return actual !== ''
+      }
+      canonical.push(part)
+      return ignoreCase ? part.toLowerCase() === actual.toLowerCase() : part === actual
+    })
+    if (ok) return { spec, canonical: canonical.join('/') }
   }
   return null
 }

@@ -49,6 +49,13 @@ export function errorAnswer(err: AccountServerError): { status: ContentfulStatus
   return { status, body: err.message === '' ? `${prefix}\n` : `${prefix}: ${err.message}\n` }
 }
 
+/** The error on one line, as logs and the import command print it. */
+export function describeError(err: AccountServerError): string {
+  const { prefix } = ERROR_ANSWERS[err.code]
+  if (prefix === '') return err.message
+  return err.message === '' ? prefix : `${prefix}: ${err.message}`
+}
+
 export function errorResponse(err: AccountServerError): Response {
   const { status, body } = errorAnswer(err)
   return new Response(body, { status, headers: TEXT_HEADERS })

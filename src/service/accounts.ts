@@ -9,7 +9,7 @@ import { checkAccountJwt } from '../jwt/account.js'
 import { accountKeyProblem } from '../jwt/nkeys.js'
 import type { AccountJwtMeta } from '../jwt/types.js'
 import type { OperatorTrust } from '../jwt/trust.js'
-import type { JwtStore, PutResult, PutSource, StoredAccount } from '../store/types.js'
+import type { HistoryEntry, JwtStore, PutResult, PutSource, StoredAccount } from '../store/types.js'
 import { Lru } from './lru.js'
 
 /** A stored account with the bytes and validator the HTTP layer sends as they are. */
@@ -39,7 +39,13 @@ export class StaleJwtError extends AccountServerError {
   }
 }
 
-type Ticket = { valid: boolean }
+export type PushOptions = {
+  /** The account key the JWT was sent for (URL, NATS subject, file name), checked first. */
+  expectedKey?: string
+  source: PutSource
+}
+
+type Ticket = { pubkey: string; valid: boolean }
 
 export class AccountService {
   readonly store: JwtStore
@@ -48,11 +54,23 @@ export class AccountService {
   readonly #cache: Lru<string, CachedAccount>
   readonly #loads = new Map<string, { flight: Promise<CachedAccount | null>; ticket: Ticket }>()
 
+  readonly #unwatch: (() => void) | undefined
+
   constructor(options: AccountServiceOptions) {
     this.store = options.store
     this.trust = options.trust
     this.now = options.now ?? Date.now
     this.#cache = new Lru(options.cacheSize ?? 100_000)
+    this.#unwatch = this.store.watch?.((pubkeys) => this.#forget(pubkeys))
+  }
+
+  /** Drops cached responses for accounts another process changed (all of them for null). */
+  #forget(pubkeys: readonly string[] | null): void {
+    for (const pending of this.#loads.values()) {
+      if (pubkeys === null || pubkeys.includes(pending.ticket.pubkey)) pending.ticket.valid = false
+    }
+    if (pubkeys === null) this.#cache.clear()
+    else for (const pubkey of pubkeys) this.#cache.delete(pubkey)
   }
 
   /**
@@ -67,7 +85,7 @@ export class AccountService {
     assertAccountKey(pubkey)
     const pending = this.#loads.get(pubkey)
     if (pending !== undefined) return pending.flight
-    const ticket: Ticket = { valid: true }
+    const ticket: Ticket = { pubkey, valid: true }
     const flight = this.#load(pubkey, ticket)
     this.#loads.set(pubkey, { flight, ticket })
     const settle = () => {
@@ -91,7 +109,7 @@ export class AccountService {
    * malformed key never reaches the store whatever the body holds.
    * @throws AccountServerError for every rejected JWT; StaleJwtError when a newer one is stored
    */
-  async push(token: string, options: { expectedKey?: string; source: PutSource }): Promise<PutResult> {
+  async push(token: string, options: PushOptions): Promise<PutResult> {
     if (options.expectedKey !== undefined) assertAccountKey(options.expectedKey)
     const account = checkAccountJwt(token, {
       trust: this.trust,
@@ -108,9 +126,45 @@ export class AccountService {
     return result
   }
 
-  list(): AsyncIterable<StoredAccount> {
-    return this.store.list()
+  /**
+   * Unexpired accounts as `<pubkey>|<jwt>` lines, in key order: the pack format of the Go
+   * server's `/jwt/v1/pack` and of nats-server's PACK replies. A negative limit means all.
+   */
+  async pack(limit: number): Promise<string[]> {
+    const lines: string[] = []
+    if (limit === 0) return lines
+    const nowSeconds = this.now() / 1000
+    for await (const account of this.store.list()) {
+      if (account.exp > 0 && account.exp < nowSeconds) continue
+      lines.push(`${account.pubkey}|${account.jwt}`)
+      if (limit > 0 && lines.length >= limit) break
+    }
+    return lines
   }
+
+  /** The accepted version with this `jti`, from stores that keep history. */
+  async version(pubkey: string, jti: string): Promise<CachedAccount | null> {
+    assertAccountKey(pubkey)
+    const version = this.store.version
+    if (version === undefined) throw noHistory('lookup by jti is no longer supported')
+    const account = await version.call(this.store, pubkey, jti)
+    return account === null ? null : toCached(account)
+  }
+
+  async history(pubkey: string): Promise<HistoryEntry[]> {
+    assertAccountKey(pubkey)
+    const history = this.store.history
+    if (history === undefined) throw noHistory(`the ${this.store.name} store keeps no history`)
+    return history.call(this.store, pubkey)
+  }
+
+  close(): void {
+    this.#unwatch?.()
+  }
+}
+
+function noHistory(message: string): AccountServerError {
+  return new AccountServerError(ErrorCode.NotImplemented, message)
 }
 
 export function assertAccountKey(pubkey: string): void {

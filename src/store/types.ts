@@ -34,9 +34,25 @@ export type PutResult = {
 }
 
 export type StoreCapabilities = {
-  /** Keeps every accepted version (lookup by `jti`, history listing). */
+  /** Keeps every accepted version: `history` and `version` are implemented. */
   history: boolean
 }
+
+/** One accepted version of an account JWT, as kept by drivers with history. */
+export type HistoryEntry = {
+  jti: string
+  iat: number
+  /** 0 when the JWT does not expire. */
+  exp: number
+  issuer: string
+  /** When this server accepted it, in milliseconds since the epoch. */
+  receivedAt: number
+  source: PutSource['kind']
+  sourceDetail: string
+}
+
+/** Called with the accounts another process changed (null: unknown, assume all). */
+export type ChangeListener = (pubkeys: readonly string[] | null) => void
 
 export interface ReadonlyJwtStore {
   /** Driver name, used in logs and errors. */
@@ -48,6 +64,20 @@ export interface ReadonlyJwtStore {
   list(): AsyncIterable<StoredAccount>
   /** Number of stored accounts. */
   count(): Promise<number>
+  /**
+   * XOR of the SHA-256 of every stored JWT that has not expired at `nowSeconds`: the hash
+   * nats-server's resolvers exchange in PACK requests (32 zero bytes for none).
+   */
+  hash(nowSeconds: number): Promise<Uint8Array>
+  /** Every accepted version of an account, newest first (drivers with history). */
+  history?(pubkey: string): Promise<HistoryEntry[]>
+  /** The accepted version with this `jti`, or null (drivers with history). */
+  version?(pubkey: string, jti: string): Promise<StoredAccount | null>
+  /**
+   * Reports changes made by other processes (an import, another server on the same store),
+   * so caches can drop what they hold. Returns the function that stops watching.
+   */
+  watch?(listener: ChangeListener): () => void
   close(): Promise<void>
 }
 
@@ -58,6 +88,11 @@ export interface JwtStore extends ReadonlyJwtStore {
    * Resolves only once the write is durable.
    */
   put(account: StoredAccount, source?: PutSource): Promise<PutResult>
+}
+
+/** Adds one JWT's SHA-256 into a running XOR store hash. */
+export function xorInto(hash: Uint8Array, digest: Uint8Array): void {
+  for (let i = 0; i < 32; i++) hash[i]! ^= digest[i]!
 }
 
 /** The newest-wins rule shared by every driver (nats-server's `saveIfNewer`). */

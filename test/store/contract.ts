@@ -4,7 +4,16 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import { readStoredMeta } from '../../src/jwt/decode.js'
-import type { JwtStore, StoredAccount } from '../../src/store/types.js'
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { decodeJwt } from '../../src/jwt/decode.js'
+import { verifySignature } from '../../src/jwt/verify.js'
+import { waitFor } from '../helpers/nats-server.js'
+import { AccountService } from '../../src/service/accounts.js'
+import { xorInto, type JwtStore, type StoredAccount } from '../../src/store/types.js'
 import { mintAccount, newKey } from '../helpers/mint.js'
 
 export type StoreHarness = {
@@ -14,20 +23,27 @@ export type StoreHarness = {
 }
 
 const operator = newKey('operator')
+const CRASH_WRITER = fileURLToPath(new URL('./crash-writer.mjs', import.meta.url))
+const sha256 = (text: string) => createHash('sha256').update(text).digest()
 
 export function accountVersion(pubkey: string, iat: number, extra: Record<string, unknown> = {}): StoredAccount {
   const jwt = mintAccount(pubkey, operator, { iat, nats: { tags: [`v${iat}`], ...extra } })
   return { ...readStoredMeta(jwt), jwt }
 }
 
+/** A store a child process can write to: `crash-writer.mjs <driver> <location>`. */
+export type CrashTarget = { driver: 'sqlite' | 'directory'; location: string; open: () => Promise<JwtStore> }
+
 export type ContractOptions = {
   name: string
   open: () => Promise<StoreHarness>
   /** Data survives a reopen (every driver but memory). */
   persistent: boolean
+  /** For durable drivers: a fresh location for the kill -9 test. */
+  crashTarget?: () => Promise<CrashTarget>
 }
 
-export function testJwtStore({ name, open, persistent }: ContractOptions): void {
+export function testJwtStore({ name, open, persistent, crashTarget }: ContractOptions): void {
   describe(`store contract: ${name}`, () => {
     let harness: StoreHarness
     let store: JwtStore
@@ -100,6 +116,75 @@ export function testJwtStore({ name, open, persistent }: ContractOptions): void 
       expect(listed).toEqual(expect.arrayContaining(accounts))
       expect(await store.count()).toBe(12)
     })
+
+    it('hashes like nats-server: XOR of the SHA-256 of each unexpired JWT', async () => {
+      const zero = new Uint8Array(32)
+      expect(await store.hash(1000)).toEqual(zero)
+      const a = accountVersion(newKey('account').publicKey, 1000)
+      const b = accountVersion(newKey('account').publicKey, 1000)
+      const c = accountVersion(newKey('account').publicKey, 1001)
+      const withExp = mintAccount(c.pubkey, operator, { iat: 1002, exp: 5000 })
+      for (const account of [a, b, c]) await store.put(account)
+      const expected = new Uint8Array(32)
+      for (const account of [a, b, c]) xorInto(expected, sha256(account.jwt))
+      expect(await store.hash(1000)).toEqual(expected)
+      const newer = { ...readStoredMeta(withExp), jwt: withExp }
+      await store.put(newer)
+      const live = new Uint8Array(32)
+      for (const account of [a, b, newer]) xorInto(live, sha256(account.jwt))
+      expect(await store.hash(4999)).toEqual(live)
+      const afterExpiry = new Uint8Array(32)
+      for (const account of [a, b]) xorInto(afterExpiry, sha256(account.jwt))
+      expect(await store.hash(5001)).toEqual(afterExpiry)
+    })
+
+    it('packs unexpired accounts as pubkey|jwt lines in key order, honouring the limit', async () => {
+      const accounts = Array.from({ length: 7 }, () => accountVersion(newKey('account').publicKey, 1000))
+      const expired = mintAccount(newKey('account').publicKey, operator, { iat: 1000, exp: 1500 })
+      for (const account of accounts) await store.put(account)
+      await store.put({ ...readStoredMeta(expired), jwt: expired })
+      const service = new AccountService({ store, trust: null, now: () => 2_000_000 })
+      const sorted = [...accounts].sort((x, y) => (x.pubkey < y.pubkey ? -1 : 1))
+      expect(await service.pack(-1)).toEqual(sorted.map((a) => `${a.pubkey}|${a.jwt}`))
+      expect(await service.pack(3)).toEqual(sorted.slice(0, 3).map((a) => `${a.pubkey}|${a.jwt}`))
+      expect(await service.pack(0)).toEqual([])
+    })
+
+    it.runIf(crashTarget !== undefined)(
+      'keeps every acknowledged write, complete and verifiable, when the writer is killed -9',
+      async () => {
+        const target = await crashTarget!()
+        const keys = Array.from({ length: 20 }, () => newKey('account').publicKey)
+        const jwts = Array.from({ length: 4000 }, (_, i) =>
+          mintAccount(keys[i % keys.length]!, operator, { iat: 10_000 + i }),
+        )
+        const input = join(target.location, '..', `jwts-${process.pid}-${Date.now()}.txt`)
+        await writeFile(input, jwts.join('\n'))
+        const child = spawn(process.execPath, [CRASH_WRITER, target.driver, target.location, input], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        })
+        let out = ''
+        child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()))
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        await waitFor(() => out.split('\n').length > 600, { timeoutMs: 20_000, message: '600 acknowledged writes' })
+        child.kill('SIGKILL')
+        await exited
+        const acked = out.split('\n').filter((l) => l.startsWith('acked ')).map((l) => l.split(' '))
+        store = await target.open()
+        const newest = new Map<string, number>()
+        for (const [, pubkey, iat] of acked) newest.set(pubkey!, Math.max(newest.get(pubkey!) ?? 0, Number(iat)))
+        for (const [pubkey, iat] of newest) {
+          const stored = await store.get(pubkey)
+          expect(stored, pubkey).not.toBeNull()
+          expect(stored!.iat).toBeGreaterThanOrEqual(iat)
+        }
+        for await (const account of store.list()) {
+          const decoded = decodeJwt(account.jwt)
+          expect(() => verifySignature(decoded)).not.toThrow()
+          expect(decoded.claims.sub).toBe(account.pubkey)
+        }
+      },
+    )
 
     it.runIf(persistent)('keeps everything across a reopen', async () => {
       const accounts = Array.from({ length: 5 }, (_, i) => accountVersion(newKey('account').publicKey, 1000 + i))

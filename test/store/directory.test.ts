@@ -10,6 +10,12 @@ for (const shard of [false, true]) {
   testJwtStore({
     name: `directory (shard: ${shard})`,
     persistent: true,
+    crashTarget: shard
+      ? async () => {
+          const location = join(await tempDir(), 'jwt')
+          return { driver: 'directory', location, open: () => directoryStore({ dir: location, shard: true }) }
+        }
+      : undefined,
     open: async () => {
       const dir = await tempDir()
       const store = await directoryStore({ dir, shard })

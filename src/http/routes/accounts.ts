@@ -50,11 +50,10 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
   app.get('/jwt/v1/accounts/', probe)
 
   app.get('/jwt/v1/accounts/:pubkey', async (c) => {
-    if (c.req.query('jti')) {
-      throw new AccountServerError(ErrorCode.NotImplemented, 'lookup by jti is no longer supported')
-    }
     const pubkey = c.req.param('pubkey')
-    const entry = await service.lookup(pubkey)
+    const jti = c.req.query('jti')
+    // Stores with history serve any accepted version; the others answer 501 as the Go server did.
+    const entry = jti ? await service.version(pubkey, jti) : await service.lookup(pubkey)
     if (entry === null) throw new AccountServerError(ErrorCode.NotFound, '')
     if (flag(c, 'text')) {
       return new Response(entry.body, { headers: { 'Content-Type': 'text/plain' } })
@@ -71,6 +70,21 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
     return new Response(entry.body, {
       headers: { ...headers, 'Content-Type': 'application/jwt' },
     })
+  })
+
+  app.get('/jwt/v1/accounts/:pubkey/history', async (c) => {
+    const history = await service.history(c.req.param('pubkey'))
+    return Response.json(
+      history.map((h) => ({
+        jti: h.jti,
+        iat: h.iat,
+        exp: h.exp,
+        received_at: new Date(h.receivedAt).toISOString(),
+        source: h.source,
+        source_detail: h.sourceDetail,
+        issuer: h.issuer,
+      })),
+    )
   })
 
   app.post(

@@ -41,15 +41,7 @@ export function packRoutes(options: PackRoutesOptions): Hono {
       }
       limit = parsed
     }
-    const nowSeconds = service.now() / 1000
-    const lines: string[] = []
-    if (limit !== 0) {
-      for await (const account of service.list()) {
-        if (account.exp > 0 && account.exp < nowSeconds) continue
-        lines.push(`${account.pubkey}|${account.jwt}`)
-        if (limit > 0 && lines.length >= limit) break
-      }
-    }
+    const lines = await service.pack(limit)
     return new Response(lines.join('\n'), { headers: { 'Content-Type': 'text/plain' } })
   })
   return app

@@ -4,13 +4,14 @@
  * sharded; files hold the JWT alone, mode 0600, directories 0700.
  * @module
  */
+import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StoreError } from '../../errors.js'
 import { readStoredMeta } from '../../jwt/decode.js'
 import { KeyLock } from '../utils/key-lock.js'
 import { writeFileAtomic } from '../utils/atomic-write.js'
-import { decidePut, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
+import { decidePut, xorInto, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
 
 export const DRIVER_NAME = 'directory'
 
@@ -23,6 +24,8 @@ export type DirectoryStoreOptions = {
    */
   shard?: boolean
 }
+
+type Digest = { sha256: Buffer; exp: number }
 
 const JWT_FILE = /^(A[A-Z2-7]{55})\.jwt$/
 const SHARD_DIR = /^[A-Z2-7]{2}$/
@@ -39,6 +42,27 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
   }
   const locks = new KeyLock()
   const shardsMade = new Set<string>()
+  /**
+   * SHA-256 and exp of every file, read on the first `hash()` (nats-server indexes at start).
+   * Puts update it from the moment the build starts, and the build never overwrites them.
+   */
+  let digests: Map<string, Digest> | null = null
+  let indexing: Promise<Map<string, Digest>> | null = null
+  const digestIndex = () =>
+    (indexing ??= (async () => {
+      const index = new Map<string, Digest>()
+      digests = index
+      for (const pubkey of await keys()) {
+        if (index.has(pubkey)) continue
+        const account = await load(pubkey)
+        if (account !== null && !index.has(pubkey)) index.set(pubkey, digestOf(account))
+      }
+      return index
+    })())
+  const digestOf = (account: StoredAccount) => ({
+    sha256: createHash('sha256').update(account.jwt).digest(),
+    exp: account.exp,
+  })
 
   const pathOf = (pubkey: string) =>
     shard ? join(dir, pubkey.slice(-2), `${pubkey}.jwt`) : join(dir, `${pubkey}.jwt`)
@@ -113,11 +137,21 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     async count() {
       return (await keys()).length
     },
+    async hash(nowSeconds) {
+      const hash = new Uint8Array(32)
+      for (const { sha256, exp } of (await digestIndex()).values()) {
+        if (exp === 0 || exp > nowSeconds) xorInto(hash, sha256)
+      }
+      return hash
+    },
     put(account) {
       return locks.run(account.pubkey, async (): Promise<PutResult> => {
         const previous = await load(account.pubkey)
         const outcome = decidePut(previous, account)
-        if (outcome === 'stored') await write(account)
+        if (outcome === 'stored') {
+          await write(account)
+          digests?.set(account.pubkey, digestOf(account))
+        }
         return { outcome, current: outcome === 'stored' ? account : previous!, previous }
       })
     },
@@ -129,4 +163,17 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
+}
+
+/**
+ * Whether an existing store directory uses the sharded layout (it has two-character shard
+ * folders); false for a missing or flat one.
+ */
+export async function isShardedLayout(dir: string): Promise<boolean> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true })
+    return entries.some((entry) => entry.isDirectory() && SHARD_DIR.test(entry.name))
+  } catch {
+    return false
+  }
 }

@@ -2,7 +2,8 @@
  * In-memory store: for tests and throw-away servers. Nothing survives a restart.
  * @module
  */
-import { decidePut, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
+import { createHash } from 'node:crypto'
+import { decidePut, xorInto, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
 
 export const DRIVER_NAME = 'memory'
 
@@ -22,6 +23,15 @@ export function memoryStore(): JwtStore {
     },
     async count() {
       return accounts.size
+    },
+    async hash(nowSeconds) {
+      const hash = new Uint8Array(32)
+      for (const account of accounts.values()) {
+        if (account.exp === 0 || account.exp > nowSeconds) {
+          xorInto(hash, createHash('sha256').update(account.jwt).digest())
+        }
+      }
+      return hash
     },
     // Synchronous between read and write, so no lock is needed.
     async put(account): Promise<PutResult> {

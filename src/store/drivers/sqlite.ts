@@ -1,0 +1,239 @@
+/**
+ * SQLite store (the embedded default): every accepted version is kept in `history`; `accounts`
+ * points at the current one. WAL mode, `synchronous=FULL`: a put resolves once its transaction
+ * is on disk. The newest-wins decision runs inside a `BEGIN IMMEDIATE` transaction, so writers
+ * in other processes can never make it store an older JWT.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import { chmodSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { StoreError } from '../../errors.js'
+import {
+  decidePut,
+  xorInto,
+  type ChangeListener,
+  type HistoryEntry,
+  type JwtStore,
+  type PutResult,
+  type PutSource,
+  type StoredAccount,
+} from '../types.js'
+
+export const DRIVER_NAME = 'sqlite'
+
+export type SqliteStoreOptions = {
+  /** Database file; its folder is created when missing. */
+  file: string
+  /**
+   * How often `watch` looks for commits by other processes.
+   * @default 1000 ms
+   */
+  watchIntervalMs?: number
+}
+
+const SCHEMA_VERSION = 1
+const LIST_PAGE = 500
+
+const SCHEMA = `
+CREATE TABLE history (
+  id INTEGER PRIMARY KEY,
+  pubkey TEXT NOT NULL,
+  jti TEXT NOT NULL,
+  iat INTEGER NOT NULL,
+  exp INTEGER NOT NULL,
+  issuer TEXT NOT NULL,
+  name TEXT NOT NULL,
+  jwt TEXT NOT NULL,
+  sha256 BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  source_detail TEXT NOT NULL
+);
+CREATE INDEX history_by_account ON history (pubkey, jti);
+CREATE TABLE accounts (
+  pubkey TEXT PRIMARY KEY,
+  history_id INTEGER NOT NULL REFERENCES history (id)
+) WITHOUT ROWID;
+`
+
+/** Selects exactly the columns of a StoredAccount, so rows are used as they come. */
+const CURRENT = `SELECT h.pubkey, h.jti, h.iat, h.exp, h.issuer, h.name, h.jwt
+  FROM accounts a JOIN history h ON h.id = a.history_id`
+
+export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore> {
+  const { file } = options
+  let db: Database.Database
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+    db = new Database(file)
+    // As the directory store's files: readable by the server's user only (WAL files follow).
+    if (file !== ':memory:') chmodSync(file, 0o600)
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('busy_timeout = 10000')
+    db.pragma('foreign_keys = ON')
+    migrate(db)
+  } catch (err) {
+    throw new StoreError(DRIVER_NAME, 'write', `cannot open ${file}: ${(err as Error).message}`, { cause: err })
+  }
+
+  const selectCurrent = db.prepare<[string], StoredAccount>(`${CURRENT} WHERE a.pubkey = ?`)
+  const selectPage = db.prepare<[string, number], StoredAccount>(`${CURRENT} WHERE a.pubkey > ? ORDER BY a.pubkey LIMIT ?`)
+  const countAccounts = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM accounts')
+  const selectDigests = db.prepare<[number], { sha256: Buffer }>(
+    'SELECT h.sha256 FROM accounts a JOIN history h ON h.id = a.history_id WHERE h.exp = 0 OR h.exp > ?',
+  )
+  const insertHistory = db.prepare(
+    `INSERT INTO history (pubkey, jti, iat, exp, issuer, name, jwt, sha256, received_at, source, source_detail)
+     VALUES (@pubkey, @jti, @iat, @exp, @issuer, @name, @jwt, @sha256, @receivedAt, @source, @sourceDetail)`,
+  )
+  const upsertCurrent = db.prepare(
+    `INSERT INTO accounts (pubkey, history_id) VALUES (?, ?)
+     ON CONFLICT (pubkey) DO UPDATE SET history_id = excluded.history_id`,
+  )
+  const selectHistory = db.prepare<[string], HistoryRow>(
+    `SELECT jti, iat, exp, issuer, received_at, source, source_detail FROM history
+     WHERE pubkey = ? ORDER BY id DESC`,
+  )
+  const selectVersion = db.prepare<[string, string], StoredAccount>(
+    'SELECT pubkey, jti, iat, exp, issuer, name, jwt FROM history WHERE pubkey = ? AND jti = ? ORDER BY id DESC LIMIT 1',
+  )
+  const selectChangedSince = db.prepare<[number], { id: number; pubkey: string }>(
+    'SELECT id, pubkey FROM history WHERE id > ? ORDER BY id',
+  )
+  const selectLastId = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM history')
+
+  const putTransaction = db.transaction((account: StoredAccount, source: PutSource): PutResult => {
+    const previous = selectCurrent.get(account.pubkey) ?? null
+    const outcome = decidePut(previous, account)
+    if (outcome === 'stored') {
+      const { lastInsertRowid } = insertHistory.run({
+        ...account,
+        sha256: createHash('sha256').update(account.jwt).digest(),
+        receivedAt: Date.now(),
+        source: source.kind,
+        sourceDetail: source.detail ?? '',
+      })
+      upsertCurrent.run(account.pubkey, lastInsertRowid)
+    }
+    return { outcome, current: outcome === 'stored' ? account : previous!, previous }
+  })
+
+  const read = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn()
+    } catch (err) {
+      throw new StoreError(DRIVER_NAME, 'read', `cannot read ${what}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  const watchers = new Set<ReturnType<typeof setInterval>>()
+
+  return {
+    name: DRIVER_NAME,
+    capabilities: { history: true },
+    async get(pubkey) {
+      return read(pubkey, () => selectCurrent.get(pubkey)) ?? null
+    },
+    // Pages by key so no statement stays open between yields (a put may run meanwhile).
+    async *list() {
+      let after = ''
+      for (;;) {
+        const rows = read('the account list', () => selectPage.all(after, LIST_PAGE))
+        yield* rows
+        if (rows.length < LIST_PAGE) return
+        after = rows[rows.length - 1]!.pubkey
+      }
+    },
+    async count() {
+      return read('the account count', () => countAccounts.get()!.n)
+    },
+    async hash(nowSeconds) {
+      const hash = new Uint8Array(32)
+      for (const { sha256 } of read('the store hash', () => selectDigests.iterate(nowSeconds))) {
+        xorInto(hash, sha256)
+      }
+      return hash
+    },
+    async put(account, source = { kind: 'http' }) {
+      try {
+        return putTransaction.immediate(account, source)
+      } catch (err) {
+        throw new StoreError(DRIVER_NAME, 'write', `cannot store ${account.pubkey}: ${(err as Error).message}`, {
+          cause: err,
+        })
+      }
+    },
+    async history(pubkey) {
+      return read(`the history of ${pubkey}`, () => selectHistory.all(pubkey)).map(toHistoryEntry)
+    },
+    async version(pubkey, jti) {
+      return read(`version ${jti} of ${pubkey}`, () => selectVersion.get(pubkey, jti)) ?? null
+    },
+    // `data_version` changes only when another connection commits; the history ids since the
+    // last look name the accounts it touched.
+    watch(listener: ChangeListener) {
+      let dataVersion = db.pragma('data_version', { simple: true })
+      let lastId = selectLastId.get()!.id ?? 0
+      const timer = setInterval(() => {
+        try {
+          const now = db.pragma('data_version', { simple: true })
+          if (now === dataVersion) return
+          dataVersion = now
+          const changed = selectChangedSince.all(lastId)
+          if (changed.length === 0) return
+          lastId = changed[changed.length - 1]!.id
+          listener([...new Set(changed.map((c) => c.pubkey))])
+        } catch {
+          listener(null)
+        }
+      }, options.watchIntervalMs ?? 1000)
+      timer.unref()
+      watchers.add(timer)
+      return () => {
+        clearInterval(timer)
+        watchers.delete(timer)
+      }
+    },
+    async close() {
+      for (const timer of watchers) clearInterval(timer)
+      watchers.clear()
+      if (db.open) db.close()
+    },
+  }
+}
+
+type HistoryRow = {
+  jti: string
+  iat: number
+  exp: number
+  issuer: string
+  received_at: number
+  source: string
+  source_detail: string
+}
+
+function toHistoryEntry(row: HistoryRow): HistoryEntry {
+  return {
+    jti: row.jti,
+    iat: row.iat,
+    exp: row.exp,
+    issuer: row.issuer,
+    receivedAt: row.received_at,
+    source: row.source as HistoryEntry['source'],
+    sourceDetail: row.source_detail,
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number
+  if (version === SCHEMA_VERSION) return
+  if (version !== 0) {
+    throw new Error(`schema version ${version} is newer than this nats-accounts knows (${SCHEMA_VERSION})`)
+  }
+  db.transaction(() => {
+    db.exec(SCHEMA)
+    db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  }).immediate()
+}
