@@ -13,7 +13,8 @@ import { ConfigError } from './errors.js'
 import { loadOperatorFile, type OperatorTrust } from './jwt/trust.js'
 import type { Logger } from './log/logger.js'
 import { AccountService } from './service/accounts.js'
-import { directoryStore } from './store/drivers/directory.js'
+import { importFromPrimary } from './migrate/primary.js'
+import { describeStore, openStore } from './store/index.js'
 import type { JwtStore } from './store/types.js'
 import { VERSION } from './version.js'
 
@@ -40,13 +41,17 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   logger.info(`starting nats-accounts, version ${VERSION}`)
   logger.info(`server time is ${new Date().toString()}`)
   const trust = await loadTrust(config, logger)
-  const store =
-    options.store ?? (await directoryStore({ dir: config.store.dir, shard: config.store.shard }))
-  logger.info(
-    `using the ${store.name} store${options.store ? '' : ` at ${config.store.dir}${config.store.shard ? ' (sharded)' : ''}`}`,
-  )
+  const store = options.store ?? (await openStore(config.store))
+  logger.info(`using the ${options.store ? `${store.name} store` : describeStore(config.store)}`)
   logger.info('NATS is not configured, server will not fire notifications on update')
   const service = new AccountService({ store, trust })
+  if (config.primary !== '') {
+    await importFromPrimary(service, config.primary, {
+      timeoutMs: config.replicationTimeoutMs,
+      maxPack: config.maxPack,
+      logger,
+    })
+  }
   const app = buildApp({
     service,
     logger,
@@ -88,6 +93,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
         clearTimeout(grace)
         logger.info('http server stopped')
       }
+      service.close()
       await store.close()
       logger.info('closed JWT store')
     },

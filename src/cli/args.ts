@@ -7,17 +7,30 @@ import { homedir } from 'node:os'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '../errors.js'
 
-export const USAGE = `Usage: nats-accounts [options]
+export const USAGE = `Usage:
+  nats-accounts [serve] [options]      run the server
+  nats-accounts import <source> [options]
+      import account JWTs from a directory (a directory store, flat or sharded, a nats-server
+      resolver directory, an nsc store), a pack (a /jwt/v1/pack file, or a server URL) or
+      one <file>.jwt
+  nats-accounts export <target> [options]
+      export to a directory (<dir>, --shard for the sharded layout) or to a nats-server
+      configuration with resolver: MEMORY (<file>.conf, or - for stdout)
 
+Store (all commands):
+  --sqlite <file>       SQLite store (the default: ./data/accounts.db)
+  -dir <path>           directory store <path>/<pubkey>.jwt instead
+  --shard               with -dir: <path>/<last 2 chars>/<pubkey>.jwt; with export: shard the target
 Options:
-  -c <file>             configuration file (not supported yet)
-  -dir <path>           store directory (default: ./data/jwt, sharded)
-  --shard               shard the store directory by the last two characters of each key
   -operator <file>      operator JWT; account JWTs must be signed by it or its signing keys
   -hp <host:port>       listen address (default: localhost:9090; ":9090" listens everywhere)
+  -primary <url>        account server to import every JWT from at start-up (its /jwt/v1/pack)
+  --dry-run             import/export: show what would happen, change nothing
+  --format dir|config   export: the target kind (default: config for *.conf and -, else dir)
+  --system-account <key>  export config: the system account (default: the operator's)
+  -c <file>             configuration file (not supported yet)
   -nats <url>           NATS server for notifications (not supported yet)
   -creds <file>         NATS credentials of a system-account user (not supported yet)
-  -primary <url>        account server to copy JWTs from at start-up (not supported yet)
   -D                    debug logging
   -V                    trace logging
   -DV                   debug and trace logging
@@ -33,10 +46,19 @@ export class UsageError extends Error {
   }
 }
 
+export type Command =
+  | { name: 'serve' }
+  | { name: 'import'; source: string }
+  | { name: 'export'; target: string }
+
 export type CliFlags = {
   config?: string
   dir?: string
+  sqlite?: string
   shard: boolean
+  dryRun: boolean
+  format?: string
+  systemAccount?: string
   operator?: string
   hostPort?: string
   nats?: string
@@ -55,7 +77,11 @@ export type CliFlags = {
 const OPTIONS = {
   c: { type: 'string' },
   dir: { type: 'string' },
+  sqlite: { type: 'string' },
   shard: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  format: { type: 'string' },
+  'system-account': { type: 'string' },
   operator: { type: 'string' },
   hp: { type: 'string' },
   nats: { type: 'string' },
@@ -77,19 +103,48 @@ function goStyle(arg: string): string {
   return /^-[A-Za-z]/.test(arg) ? `-${arg}` : arg
 }
 
-/** @throws UsageError for unknown flags, missing values and stray arguments */
-export function parseFlags(argv: readonly string[]): CliFlags {
+/** @throws UsageError for unknown flags or commands, missing values and stray arguments */
+export function parseCommandLine(argv: readonly string[]): { command: Command; flags: CliFlags } {
   let parsed
   try {
-    parsed = parseArgs({ args: argv.map(goStyle), options: OPTIONS, allowPositionals: false, strict: true })
+    parsed = parseArgs({ args: argv.map(goStyle), options: OPTIONS, allowPositionals: true, strict: true })
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/'--(\w+)/g, "'-$1"))
   }
-  const v = parsed.values
+  return { command: commandOf(parsed.positionals), flags: flagsOf(parsed.values) }
+}
+
+function commandOf(positionals: string[]): Command {
+  const [name, argument, ...rest] = positionals
+  const extra = () => new UsageError(`unexpected argument "${rest[0] ?? argument}"`)
+  switch (name) {
+    case undefined:
+    case 'serve':
+      if (argument !== undefined) throw extra()
+      return { name: 'serve' }
+    case 'import':
+    case 'export':
+      if (argument === undefined) {
+        throw new UsageError(`${name} needs a ${name === 'import' ? 'source' : 'target'}`)
+      }
+      if (rest.length > 0) throw extra()
+      return name === 'import' ? { name, source: argument } : { name, target: argument }
+    default:
+      throw new UsageError(`unknown command "${name}"`)
+  }
+}
+
+type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
+
+function flagsOf(v: ParsedValues): CliFlags {
   return {
     config: v.c,
     dir: v.dir,
+    sqlite: v.sqlite,
     shard: v.shard ?? false,
+    dryRun: v['dry-run'] ?? false,
+    format: v.format,
+    systemAccount: v['system-account'],
     operator: v.operator,
     hostPort: v.hp,
     nats: v.nats,

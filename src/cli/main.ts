@@ -1,14 +1,26 @@
 /**
- * The `nats-accounts` command: parses flags, builds the configuration, runs the server until
- * SIGINT/SIGTERM. Exit codes: 0 stopped cleanly or help/version, 1 start-up error, 2 bad usage.
+ * The `nats-accounts` command: parses flags, builds the configuration and runs a command.
+ * Exit codes: 0 success (serve: stopped by SIGINT/SIGTERM), 1 runtime or start-up error (or an
+ * import with rejected JWTs), 2 bad usage.
  * @module
  */
 import { defaultConfig, type ServerConfig } from '../config/types.js'
-import { AccountServerError } from '../errors.js'
+import { AccountServerError, ConfigError } from '../errors.js'
 import { createLogger, type Logger } from '../log/logger.js'
 import { createAccountServer } from '../server.js'
 import { VERSION } from '../version.js'
-import { expandHome, parseFlags, parseHostPort, USAGE, UsageError, type CliFlags } from './args.js'
+import {
+  expandHome,
+  parseCommandLine,
+  parseHostPort,
+  USAGE,
+  UsageError,
+  type CliFlags,
+  type Command,
+} from './args.js'
+import { runExport, runImport, type Io } from './migrate.js'
+
+export type { Io }
 
 const MIGRATION_HINT = [
   'use a dedicated store directory and specify the operator jwt path instead',
@@ -20,23 +32,30 @@ const RO_REMOVED = [
   ...MIGRATION_HINT,
 ]
 
-export type Io = {
-  stdout: { write(text: string): unknown }
-  stderr: { write(text: string): unknown }
-}
-
-/** Applies flags over the defaults. @throws AccountServerError (ConfigError) for bad values */
-export function configFromFlags(flags: CliFlags): ServerConfig {
+/**
+ * Applies flags over the defaults.
+ * @throws UsageError for flags that do not go together; ConfigError for bad values
+ */
+export function configFromFlags(flags: CliFlags, command: Command = { name: 'serve' }): ServerConfig {
   const config = defaultConfig()
   const later = (flag: string, what: string) =>
-    new UsageError(`${flag} is not supported yet: ${what} comes in a later release of nats-accounts`)
+    new ConfigError(`${flag} is not supported yet: ${what} comes in a later release of nats-accounts`)
   if (flags.config !== undefined) throw later('-c', 'the configuration file')
   if (flags.nats !== undefined) throw later('-nats', 'NATS support')
   if (flags.creds !== undefined) throw later('-creds', 'NATS support')
-  if (flags.primary !== undefined) throw later('-primary', 'replication from a primary')
-  if (flags.dir !== undefined) config.store = { dir: expandHome(flags.dir), shard: flags.shard }
-  else if (flags.shard) config.store.shard = true
+  if (flags.dir !== undefined && flags.sqlite !== undefined) {
+    throw new UsageError('-dir and --sqlite name two different stores: choose one')
+  }
+  // For export, --shard describes the target; a -dir source is read in the layout it has.
+  const shardsStore = command.name !== 'export' && flags.shard
+  if (flags.dir !== undefined) {
+    config.store = { type: 'directory', dir: expandHome(flags.dir), shard: shardsStore }
+  } else if (flags.sqlite !== undefined) {
+    config.store = { type: 'sqlite', file: expandHome(flags.sqlite) }
+  }
+  if (shardsStore && config.store.type !== 'directory') throw new UsageError('--shard applies to a -dir store')
   if (flags.operator !== undefined) config.operatorPath = flags.operator
+  if (flags.primary !== undefined) config.primary = flags.primary
   if (flags.hostPort !== undefined) {
     const { host, port } = parseHostPort(flags.hostPort)
     config.http.host = host
@@ -47,17 +66,18 @@ export function configFromFlags(flags: CliFlags): ServerConfig {
 }
 
 /**
- * Runs the command. Resolves with an exit code for commands that end by themselves; while
- * serving it resolves after a signal has stopped the server.
+ * Runs the command line. Resolves with the exit code: at once for commands that end by
+ * themselves, after a signal has stopped the server for `serve`.
  */
 export async function main(argv: readonly string[], io: Io = process): Promise<number> {
-  let flags: CliFlags
+  let parsed
   try {
-    flags = parseFlags(argv)
+    parsed = parseCommandLine(argv)
   } catch (err) {
     io.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
     return 2
   }
+  const { command, flags } = parsed
   if (flags.help) {
     io.stdout.write(USAGE)
     return 0
@@ -73,17 +93,29 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   }
   let config: ServerConfig
   try {
-    config = configFromFlags(flags)
+    config = configFromFlags(flags, command)
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`${err.message}\n`)
-      return 1
+      return 2
     }
     bootLogger.error((err as Error).message)
     return 1
   }
   const logger = createLogger({ level: config.logging.level, destination: io.stderr })
-  return serve(config, flags.dump, logger)
+  try {
+    switch (command.name) {
+      case 'serve':
+        return await serve(config, flags.dump, logger)
+      case 'import':
+        return await runImport(command.source, config, flags, io)
+      case 'export':
+        return await runExport(command.target, config, flags, io)
+    }
+  } catch (err) {
+    logger.error(err instanceof AccountServerError ? err.message : `failed: ${String(err)}`)
+    return 1
+  }
 }
 
 async function serve(config: ServerConfig, dump: boolean, logger: Logger): Promise<number> {

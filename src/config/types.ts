@@ -13,27 +13,33 @@ export type ServerConfig = {
     /** Largest accepted POST body. @default 1 MiB */
     maxBodyBytes: number
   }
-  store: {
-    /** Directory of the directory store. @default './data/jwt' */
-    dir: string
-    /** Two-character shard directories. @default true for the default dir, false with -dir */
-    shard: boolean
-  }
+  store: StoreConfig
   /** Operator JWT file; '' means none (GETs are served, pushes refused). */
   operatorPath: string
   /** Default and cap of `/jwt/v1/pack?max`. @default 10000 */
   maxPack: number
+  /** Account server whose pack is imported at start-up; '' for none. */
+  primary: string
+  /** HTTP timeout for the primary. @default 5000 ms */
+  replicationTimeoutMs: number
   logging: { level: LogLevel }
 }
 
-export const DEFAULT_STORE_DIR = './data/jwt'
+/** SQLite unless a directory is asked for (`-dir`). */
+export type StoreConfig =
+  | { type: 'sqlite'; /** @default './data/accounts.db' */ file: string }
+  | { type: 'directory'; dir: string; /** Two-character shard directories. */ shard: boolean }
+
+export const DEFAULT_SQLITE_FILE = './data/accounts.db'
 
 export function defaultConfig(): ServerConfig {
   return {
     http: { host: 'localhost', port: 9090, maxBodyBytes: 1024 * 1024 },
-    store: { dir: DEFAULT_STORE_DIR, shard: true },
+    store: { type: 'sqlite', file: DEFAULT_SQLITE_FILE },
     operatorPath: '',
     maxPack: 10_000,
+    primary: '',
+    replicationTimeoutMs: 5000,
     logging: { level: 'info' },
   }
 }

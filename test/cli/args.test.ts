@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { expandHome, parseFlags, parseHostPort } from '../../src/cli/args.js'
+import { expandHome, parseCommandLine, parseHostPort } from '../../src/cli/args.js'
 import { configFromFlags } from '../../src/cli/main.js'
 import { homedir } from 'node:os'
+
+const parseFlags = (argv: string[]) => parseCommandLine(argv).flags
 
 describe('flags', () => {
   it('takes Go-style single-dash long flags, -x=value and double dashes', () => {
@@ -19,10 +21,26 @@ describe('flags', () => {
     expect(parseFlags(['-ro']).readOnly).toBe(true)
   })
 
-  it('refuses unknown flags, missing values and positionals', () => {
+  it('refuses unknown flags, missing values, unknown commands and stray arguments', () => {
     expect(() => parseFlags(['-bogus'])).toThrow("Unknown option '-bogus'")
     expect(() => parseFlags(['-dir'])).toThrow(/'-dir <value>' argument missing/)
-    expect(() => parseFlags(['serve'])).toThrow()
+    expect(() => parseCommandLine(['start'])).toThrow('unknown command "start"')
+    expect(() => parseCommandLine(['serve', 'x'])).toThrow('unexpected argument "x"')
+    expect(() => parseCommandLine(['import'])).toThrow('import needs a source')
+    expect(() => parseCommandLine(['export', 'a', 'b'])).toThrow('unexpected argument "b"')
+  })
+
+  it('reads commands with flags before or after them', () => {
+    expect(parseCommandLine([]).command).toEqual({ name: 'serve' })
+    expect(parseCommandLine(['serve', '-D']).command).toEqual({ name: 'serve' })
+    expect(parseCommandLine(['-dir', '/s', 'import', 'http://x/jwt/v1', '--dry-run'])).toMatchObject({
+      command: { name: 'import', source: 'http://x/jwt/v1' },
+      flags: { dir: '/s', dryRun: true },
+    })
+    expect(parseCommandLine(['export', '-', '--format', 'config', '--system-account', 'AX'])).toMatchObject({
+      command: { name: 'export', target: '-' },
+      flags: { format: 'config', systemAccount: 'AX' },
+    })
   })
 
   it('parses host:port as Go did', () => {
@@ -36,17 +54,30 @@ describe('flags', () => {
 
   it('expands ~ in -dir', () => {
     expect(expandHome('~/x')).toBe(`${homedir()}/x`)
-    expect(configFromFlags(parseFlags(['-dir', '~/s'])).store).toEqual({ dir: `${homedir()}/s`, shard: false })
+    expect(configFromFlags(parseFlags(['-dir', '~/s'])).store).toEqual({ type: 'directory', dir: `${homedir()}/s`, shard: false })
   })
 
-  it('defaults to the sharded ./data/jwt store on localhost:9090', () => {
+  it('chooses the store: SQLite by default, --sqlite, -dir with --shard', () => {
+    expect(configFromFlags(parseFlags(['--sqlite', '/x.db'])).store).toEqual({ type: 'sqlite', file: '/x.db' })
+    expect(configFromFlags(parseFlags(['-dir', '/d', '--shard'])).store).toEqual({ type: 'directory', dir: '/d', shard: true })
+    expect(() => configFromFlags(parseFlags(['-dir', '/d', '--sqlite', '/x.db']))).toThrow('choose one')
+    expect(() => configFromFlags(parseFlags(['--shard']))).toThrow('--shard applies to a -dir store')
+    const exporting = parseCommandLine(['export', '/t', '-dir', '/d', '--shard'])
+    expect(configFromFlags(exporting.flags, exporting.command).store).toEqual({ type: 'directory', dir: '/d', shard: false })
+  })
+
+  it('defaults to the SQLite store ./data/accounts.db on localhost:9090', () => {
     const config = configFromFlags(parseFlags([]))
-    expect(config.store).toEqual({ dir: './data/jwt', shard: true })
+    expect(config.store).toEqual({ type: 'sqlite', file: './data/accounts.db' })
     expect(config.http).toMatchObject({ host: 'localhost', port: 9090 })
     expect(config.logging.level).toBe('info')
   })
 
-  it.each([['-c', 'x'], ['-nats', 'nats://x'], ['-creds', 'x'], ['-primary', 'http://x']])(
+  it('takes -primary', () => {
+    expect(configFromFlags(parseFlags(['-primary', 'http://p:9090'])).primary).toBe('http://p:9090')
+  })
+
+  it.each([['-c', 'x'], ['-nats', 'nats://x'], ['-creds', 'x']])(
     'says %s is not supported yet',
     (flag, value) => {
       expect(() => configFromFlags(parseFlags([flag, value]))).toThrow(`${flag} is not supported yet`)

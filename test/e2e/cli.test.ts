@@ -13,7 +13,7 @@ describe('nats-accounts CLI', () => {
   it('prints usage for -h (exit 0) and the version for --version', async () => {
     const help = runCli(['-h'])
     expect(await help.exited).toBe(0)
-    expect(help.logs()).toContain('Usage: nats-accounts')
+    expect(help.logs()).toContain('Usage:\n  nats-accounts [serve] [options]')
     const version = runCli(['--version'])
     expect(await version.exited).toBe(0)
     expect(version.logs()).toMatch(/^nats-accounts \d+\.\d+\.\d+\n$/)
@@ -23,7 +23,7 @@ describe('nats-accounts CLI', () => {
     const run = runCli(['-bogus'])
     expect(await run.exited).toBe(2)
     expect(run.logs()).toContain("Unknown option '-bogus'")
-    expect(run.logs()).toContain('Usage: nats-accounts')
+    expect(run.logs()).toContain('Usage:\n  nats-accounts [serve] [options]')
   })
 
   it.each([
