@@ -11,7 +11,7 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto'
-import { fromSeed, Prefix } from '@nats-io/nkeys'
+import { Prefix } from '@nats-io/nkeys'
 import { Codec } from '@nats-io/nkeys/lib/codec.js'
 
 export type Signer = { publicKey: string; sign(data: Buffer): Buffer; seed?: string }
@@ -48,11 +48,10 @@ export function newKey(kind: KeyKind): Signer {
 
 /** A signer from an nkey seed string (`SO…`, `SA…`, `SU…`), e.g. the fixtures' `seeds/*.nk`. */
 export function signerFromSeed(seed: string): Signer {
-  const pair = fromSeed(new TextEncoder().encode(seed.trim()))
-  const kind = ({ O: 'operator', A: 'account', U: 'user' } as const)[
-    pair.getPublicKey()[0] as 'O' | 'A' | 'U'
-  ]
-  return signerFromRaw(kind, pair.getPrivateKey().subarray(0, 32))
+  const { buf, prefix } = Codec.decodeSeed(new TextEncoder().encode(seed.trim()))
+  const kind = (Object.keys(PREFIX) as KeyKind[]).find((k) => PREFIX[k] === prefix)
+  if (kind === undefined) throw new Error(`not an operator, account or user seed: prefix ${prefix}`)
+  return signerFromRaw(kind, buf)
 }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
