@@ -27,6 +27,8 @@ export const ErrorCode = {
   ClaimsInvalid: 'ERR_CLAIMS_INVALID',
   /** The JWT is older (`iat`) than the one already stored. */
   Stale: 'ERR_JWT_STALE',
+  /** The account was deleted, and the JWT is not newer than the deleted one. */
+  Deleted: 'ERR_ACCOUNT_DELETED',
   /** No JWT is stored for the account. */
   NotFound: 'ERR_NOT_FOUND',
   /** The request body is over the size limit. */

@@ -14,6 +14,10 @@ import { loadOperatorFile, type OperatorTrust } from './jwt/trust.js'
 import type { Logger } from './log/logger.js'
 import { AccountService } from './service/accounts.js'
 import { importFromPrimary } from './migrate/primary.js'
+import { ServerIdentity } from './nats/identity.js'
+import { NatsLink } from './nats/link.js'
+import { Notifier } from './nats/notifier.js'
+import { ResolverPeer } from './nats/peer.js'
 import { describeStore, openStore } from './store/index.js'
 import type { JwtStore } from './store/types.js'
 import { VERSION } from './version.js'
@@ -43,8 +47,27 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   const trust = await loadTrust(config, logger)
   const store = options.store ?? (await openStore(config.store))
   logger.info(`using the ${options.store ? `${store.name} store` : describeStore(config.store)}`)
-  logger.info('NATS is not configured, server will not fire notifications on update')
-  const service = new AccountService({ store, trust })
+  const nats = config.nats.servers.length > 0 ? new NatsLink(config.nats, logger) : null
+  let peer: ResolverPeer | null = null
+  const service = new AccountService({
+    store,
+    trust,
+    logger,
+    ...(nats
+      ? {
+          notifier: new Notifier(nats, logger, { windowMs: config.nats.notifyWindowMs, stallMs: config.nats.notifyStallMs }),
+          fallback: (pubkey: string) => peer?.lookup(pubkey) ?? Promise.resolve(null),
+        }
+      : {}),
+  })
+  if (nats) {
+    peer = new ResolverPeer(nats, service, new ServerIdentity(), logger, {
+      packIntervalMs: config.nats.packIntervalMs,
+      lookupTimeoutMs: config.nats.lookupTimeoutMs,
+    })
+  } else {
+    logger.info('NATS is not configured, server will not fire notifications on update')
+  }
   if (config.primary !== '') {
     await importFromPrimary(service, config.primary, {
       timeoutMs: config.replicationTimeoutMs,
@@ -75,6 +98,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       const host = config.http.host === '' ? '127.0.0.1' : config.http.host
       const resolverUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}/jwt/v1/accounts/`
       logger.info(`http listening on port ${port}`)
+      // HTTP first: nats-server may need this server before NATS itself is up.
+      nats?.start()
       logger.info('nats-accounts is running')
       logger.info('configure the nats-server with:')
       logger.info(`  resolver: URL(${resolverUrl})`)
@@ -93,6 +118,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
         clearTimeout(grace)
         logger.info('http server stopped')
       }
+      peer?.close()
+      await nats?.close()
       service.close()
       await store.close()
       logger.info('closed JWT store')

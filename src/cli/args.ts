@@ -29,8 +29,8 @@ Options:
   --format dir|config   export: the target kind (default: config for *.conf and -, else dir)
   --system-account <key>  export config: the system account (default: the operator's)
   -c <file>             configuration file (not supported yet)
-  -nats <url>           NATS server for notifications (not supported yet)
-  -creds <file>         NATS credentials of a system-account user (not supported yet)
+  -nats <url[,url]>     NATS servers: update notifications and the NATS resolver protocol
+  -creds <file>         NATS credentials of a system-account user
   -D                    debug logging
   -V                    trace logging
   -DV                   debug and trace logging

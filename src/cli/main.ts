@@ -41,8 +41,6 @@ export function configFromFlags(flags: CliFlags, command: Command = { name: 'ser
   const later = (flag: string, what: string) =>
     new ConfigError(`${flag} is not supported yet: ${what} comes in a later release of nats-accounts`)
   if (flags.config !== undefined) throw later('-c', 'the configuration file')
-  if (flags.nats !== undefined) throw later('-nats', 'NATS support')
-  if (flags.creds !== undefined) throw later('-creds', 'NATS support')
   if (flags.dir !== undefined && flags.sqlite !== undefined) {
     throw new UsageError('-dir and --sqlite name two different stores: choose one')
   }
@@ -56,6 +54,9 @@ export function configFromFlags(flags: CliFlags, command: Command = { name: 'ser
   if (shardsStore && config.store.type !== 'directory') throw new UsageError('--shard applies to a -dir store')
   if (flags.operator !== undefined) config.operatorPath = flags.operator
   if (flags.primary !== undefined) config.primary = flags.primary
+  // The Go server took one URL; a comma-separated list is what nats-server clients accept too.
+  if (flags.nats !== undefined) config.nats.servers = flags.nats.split(',').map((u) => u.trim()).filter(Boolean)
+  if (flags.creds !== undefined) config.nats.credentials = expandHome(flags.creds)
   if (flags.hostPort !== undefined) {
     const { host, port } = parseHostPort(flags.hostPort)
     config.http.host = host

@@ -69,7 +69,7 @@ export async function runExport(target: string, config: ServerConfig, flags: Cli
   return withService(config, store, { trusted: format === 'config' }, async (service) => {
     if (format === 'dir') {
       const summary = await exportToDirectory(service, { dir: target, shard: flags.shard }, { dryRun: flags.dryRun, onLine: print })
-      io.stdout.write(`${summary.stored} exported, ${summary.unchanged} unchanged, ${summary.stale} stale (newer in the target), ${summary.skipped} skipped${flags.dryRun ? ' (dry run, nothing written)' : ''}\n`)
+      io.stdout.write(`${summary.stored} exported, ${summary.unchanged} unchanged, ${summary.stale} stale (newer in the target), ${summary.deleted} deleted in the target, ${summary.skipped} skipped${flags.dryRun ? ' (dry run, nothing written)' : ''}\n`)
       return 0
     }
     const text = await memoryResolverConfig(service, service.trust!, { systemAccount: flags.systemAccount, onLine: print })

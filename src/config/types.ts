@@ -23,6 +23,26 @@ export type ServerConfig = {
   /** HTTP timeout for the primary. @default 5000 ms */
   replicationTimeoutMs: number
   logging: { level: LogLevel }
+  nats: NatsConfig
+}
+
+export type NatsConfig = {
+  /** NATS URLs; none disables NATS. */
+  servers: string[]
+  /** Credentials of a system-account user; '' for none. */
+  credentials: string
+  /** @default 5000 ms */
+  connectTimeoutMs: number
+  /** Wait between connection attempts, at start and after a disconnect. @default 1000 ms */
+  reconnectWaitMs: number
+  /** How long update-notification replies are gathered at most. @default 500 ms */
+  notifyWindowMs: number
+  /** Pause after the last reply before the gathering stops early. @default 100 ms */
+  notifyStallMs: number
+  /** How often this server pulls a PACK from resolver peers; 0 never. @default 60000 ms */
+  packIntervalMs: number
+  /** Bound of the LOOKUP asked on a GET miss; 0 disables the fallback. @default 500 ms */
+  lookupTimeoutMs: number
 }
 
 /** SQLite unless a directory is asked for (`-dir`). */
@@ -41,5 +61,15 @@ export function defaultConfig(): ServerConfig {
     primary: '',
     replicationTimeoutMs: 5000,
     logging: { level: 'info' },
+    nats: {
+      servers: [],
+      credentials: '',
+      connectTimeoutMs: 5000,
+      reconnectWaitMs: 1000,
+      notifyWindowMs: 500,
+      notifyStallMs: 100,
+      packIntervalMs: 60_000,
+      lookupTimeoutMs: 500,
+    },
   }
 }

@@ -24,6 +24,7 @@ export const ERROR_ANSWERS: Record<ErrorCode, Answer> = {
     prefix: 'The server was unable to update your account JWT. One more more validation issues occurred.',
   },
   [ErrorCode.Stale]: { status: 409, prefix: 'stale JWT in request' },
+  [ErrorCode.Deleted]: { status: 409, prefix: 'deleted account' },
   [ErrorCode.NotFound]: { status: 404, prefix: 'no matching account JWT' },
   [ErrorCode.TooLarge]: { status: 413, prefix: 'request body too large' },
   [ErrorCode.BadParameter]: { status: 400, prefix: '' },

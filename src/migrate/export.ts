@@ -35,7 +35,7 @@ export async function exportToDirectory(
   target: { dir: string; shard: boolean },
   options: ExportOptions = {},
 ): Promise<Record<ExportLine['outcome'], number>> {
-  const summary = { stored: 0, unchanged: 0, stale: 0, skipped: 0 }
+  const summary = { stored: 0, unchanged: 0, stale: 0, deleted: 0, skipped: 0 }
   const store = await directoryStore(target)
   const count = (line: ExportLine) => {
     summary[line.outcome]++
@@ -44,7 +44,7 @@ export async function exportToDirectory(
   try {
     for await (const account of exportable(service, { onLine: count })) {
       const outcome = options.dryRun
-        ? decidePut(await store.get(account.pubkey), account)
+        ? decidePut(await store.get(account.pubkey), account, await store.deleted(account.pubkey))
         : (await store.put(account, { kind: 'import' })).outcome
       count({ outcome, pubkey: account.pubkey, detail: account.jti })
     }

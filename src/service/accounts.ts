@@ -9,6 +9,8 @@ import { checkAccountJwt } from '../jwt/account.js'
 import { accountKeyProblem } from '../jwt/nkeys.js'
 import type { AccountJwtMeta } from '../jwt/types.js'
 import type { OperatorTrust } from '../jwt/trust.js'
+import type { Logger } from '../log/logger.js'
+import type { NotifyReport } from '../nats/notifier.js'
 import type { HistoryEntry, JwtStore, PutResult, PutSource, StoredAccount } from '../store/types.js'
 import { Lru } from './lru.js'
 
@@ -27,6 +29,15 @@ export type AccountServiceOptions = {
   now?: () => number
   /** Accounts kept as prebuilt responses. @default 100_000 */
   cacheSize?: number
+  /** Tells running nats-servers about every accepted change (NATS configured). */
+  notifier?: { notify(account: StoredAccount): Promise<NotifyReport> }
+  /**
+   * Asked for the JWT of an account the store does not hold (a NATS LOOKUP); what it returns
+   * is checked and stored like any push.
+   */
+  fallback?: (pubkey: string) => Promise<string | null>
+  /** For what happens outside a request (changes by other processes, their notifications). */
+  logger?: Logger
 }
 
 export class StaleJwtError extends AccountServerError {
@@ -45,6 +56,23 @@ export type PushOptions = {
   source: PutSource
 }
 
+export class DeletedAccountError extends AccountServerError {
+  constructor(posted: AccountJwtMeta, deleted: AccountJwtMeta) {
+    super(
+      ErrorCode.Deleted,
+      `${posted.pubkey} was deleted when it held the JWT issued at ${isoTime(deleted.iat)} (iat ${deleted.iat}); only a JWT issued after that can re-create it`,
+    )
+    this.name = 'DeletedAccountError'
+  }
+}
+
+/** A push that was not refused: the JWT is stored now, or was already. */
+export type PushResult = PutResult & {
+  outcome: 'stored' | 'unchanged'
+  /** For a stored change when NATS is configured: what the update notification achieved. */
+  notification?: NotifyReport
+}
+
 type Ticket = { pubkey: string; valid: boolean }
 
 export class AccountService {
@@ -54,6 +82,9 @@ export class AccountService {
   readonly #cache: Lru<string, CachedAccount>
   readonly #loads = new Map<string, { flight: Promise<CachedAccount | null>; ticket: Ticket }>()
 
+  readonly #notifier: AccountServiceOptions['notifier']
+  readonly #fallback: AccountServiceOptions['fallback']
+  readonly #logger: Logger | undefined
   readonly #unwatch: (() => void) | undefined
 
   constructor(options: AccountServiceOptions) {
@@ -61,10 +92,13 @@ export class AccountService {
     this.trust = options.trust
     this.now = options.now ?? Date.now
     this.#cache = new Lru(options.cacheSize ?? 100_000)
-    this.#unwatch = this.store.watch?.((pubkeys) => this.#forget(pubkeys))
+    this.#notifier = options.notifier
+    this.#fallback = options.fallback
+    this.#logger = options.logger
+    this.#unwatch = this.store.watch?.((pubkeys) => void this.#changedElsewhere(pubkeys))
   }
 
-  /** Drops cached responses for accounts another process changed (all of them for null). */
+  /** Drops cached responses for these accounts (all of them for null). */
   #forget(pubkeys: readonly string[] | null): void {
     for (const pending of this.#loads.values()) {
       if (pubkeys === null || pubkeys.includes(pending.ticket.pubkey)) pending.ticket.valid = false
@@ -73,9 +107,48 @@ export class AccountService {
     else for (const pubkey of pubkeys) this.#cache.delete(pubkey)
   }
 
+  /** Another process (an import) changed the store: forget what is cached, tell the servers. */
+  async #changedElsewhere(pubkeys: readonly string[] | null): Promise<void> {
+    this.#forget(pubkeys)
+    if (pubkeys === null || this.#notifier === undefined) return
+    for (const pubkey of pubkeys) {
+      try {
+        const account = await this.store.get(pubkey)
+        if (account !== null) await this.#notify(account, 'changed by another process')
+      } catch (err) {
+        this.#logger?.error({ account: pubkey }, `cannot notify a change made elsewhere: ${(err as Error).message}`)
+      }
+    }
+  }
+
+  async #notify(account: StoredAccount, why: string): Promise<NotifyReport | undefined> {
+    if (this.#notifier === undefined) return undefined
+    const report = await this.#notifier.notify(account)
+    await this.store.recordNotification?.(account.pubkey, account.jti, report.summary)
+    this.#logger?.info({ account: account.pubkey, jti: account.jti, reason: why }, report.summary)
+    return report
+  }
+
+  /** Sends the update notification of the stored JWT again (`?notify=true`). */
+  async renotify(pubkey: string): Promise<NotifyReport | undefined> {
+    const account = await this.store.get(pubkey)
+    return account === null ? undefined : this.#notify(account, 'asked for')
+  }
+
   /**
-   * The served form of an account, or null when none is stored. Concurrent misses for one key
-   * share a single store read.
+   * Deletes an account (see `JwtStore.delete`); it stops being served at once.
+   * @returns the JWT it held, or null when none was stored
+   */
+  async delete(pubkey: string, source: PutSource): Promise<StoredAccount | null> {
+    assertAccountKey(pubkey)
+    const deleted = await this.store.delete(pubkey, source)
+    this.#forget([pubkey])
+    return deleted
+  }
+
+  /**
+   * The served form of an account, or null when none is stored (nor found by the fallback).
+   * Concurrent misses for one key share a single store read.
    * @throws AccountServerError ERR_INVALID_PUBKEY before any store access when `pubkey` is not
    *   an account public key
    */
@@ -96,7 +169,7 @@ export class AccountService {
   }
 
   async #load(pubkey: string, ticket: Ticket): Promise<CachedAccount | null> {
-    const account = await this.store.get(pubkey)
+    const account = (await this.store.get(pubkey)) ?? (await this.#fetchElsewhere(pubkey))
     if (account === null) return null
     const cached = toCached(account)
     // A write that finished while this read was in flight has already cached a newer JWT.
@@ -104,12 +177,33 @@ export class AccountService {
     return cached
   }
 
+  /** Like `lookup`, but only what this server holds: what answers other resolvers' LOOKUPs. */
+  async lookupLocal(pubkey: string): Promise<CachedAccount | null> {
+    const hit = this.#cache.get(pubkey)
+    if (hit !== undefined) return hit
+    assertAccountKey(pubkey)
+    const account = await this.store.get(pubkey)
+    return account === null ? null : toCached(account)
+  }
+
+  /** A JWT the fallback finds, once checked and stored; null for none or a bad one. */
+  async #fetchElsewhere(pubkey: string): Promise<StoredAccount | null> {
+    const jwt = await this.#fallback?.(pubkey)
+    if (!jwt) return null
+    try {
+      return (await this.push(jwt, { expectedKey: pubkey, source: { kind: 'nats', detail: 'lookup' } })).current
+    } catch (err) {
+      this.#logger?.warn({ account: pubkey }, `ignoring the JWT a NATS lookup returned: ${(err as Error).message}`)
+      return null
+    }
+  }
+
   /**
    * Checks and stores an account JWT. `expectedKey` (the URL's key) is checked first, so a
    * malformed key never reaches the store whatever the body holds.
    * @throws AccountServerError for every rejected JWT; StaleJwtError when a newer one is stored
    */
-  async push(token: string, options: PushOptions): Promise<PutResult> {
+  async push(token: string, options: PushOptions): Promise<PushResult> {
     if (options.expectedKey !== undefined) assertAccountKey(options.expectedKey)
     const account = checkAccountJwt(token, {
       trust: this.trust,
@@ -118,12 +212,21 @@ export class AccountService {
     })
     const result = await this.store.put(account, options.source)
     if (result.outcome === 'stale') throw new StaleJwtError(account, result.current)
-    if (result.outcome === 'stored') {
-      const pending = this.#loads.get(account.pubkey)
-      if (pending !== undefined) pending.ticket.valid = false
-      this.#cache.set(account.pubkey, toCached(result.current))
-    }
-    return result
+    if (result.outcome === 'deleted') throw new DeletedAccountError(account, result.current)
+    if (result.outcome === 'unchanged') return { ...result, outcome: 'unchanged' }
+    const pending = this.#loads.get(account.pubkey)
+    if (pending !== undefined) pending.ticket.valid = false
+    this.#cache.set(account.pubkey, toCached(result.current))
+    const { kind } = options.source
+    // Imports here are start-up ones (-primary), before NATS: servers fetch what they need.
+    if (kind === 'import') return { ...result, outcome: 'stored' }
+    const notifying = this.#notify(result.current, kind)
+    if (kind === 'http') return { ...result, outcome: 'stored', notification: await notifying }
+    // NATS-borne changes (updates, PACK merges, lookups) must not wait for the replies.
+    notifying.catch((err: unknown) =>
+      this.#logger?.error({ account: account.pubkey }, `update notification failed: ${(err as Error).message}`),
+    )
+    return { ...result, outcome: 'stored' }
   }
 
   /**

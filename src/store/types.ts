@@ -21,9 +21,10 @@ export type PutSource = {
 /**
  * - `stored`: the JWT is new or newer (by `iat`; equal `iat` with another `jti` also wins);
  * - `unchanged`: the same `jti` is already stored, nothing was written;
- * - `stale`: the stored JWT has a newer `iat`, nothing was written.
+ * - `stale`: the stored JWT has a newer `iat`, nothing was written;
+ * - `deleted`: the account was deleted and this JWT is not newer than the deleted one.
  */
-export type PutOutcome = 'stored' | 'unchanged' | 'stale'
+export type PutOutcome = 'stored' | 'unchanged' | 'stale' | 'deleted'
 
 export type PutResult = {
   outcome: PutOutcome
@@ -38,8 +39,9 @@ export type StoreCapabilities = {
   history: boolean
 }
 
-/** One accepted version of an account JWT, as kept by drivers with history. */
+/** One accepted version of an account JWT (or its deletion), as kept by drivers with history. */
 export type HistoryEntry = {
+  event: 'accepted' | 'deleted'
   jti: string
   iat: number
   /** 0 when the JWT does not expire. */
@@ -49,6 +51,8 @@ export type HistoryEntry = {
   receivedAt: number
   source: PutSource['kind']
   sourceDetail: string
+  /** What the update notification achieved ('' until one was sent). */
+  notification: string
 }
 
 /** Called with the accounts another process changed (null: unknown, assume all). */
@@ -60,6 +64,8 @@ export interface ReadonlyJwtStore {
   readonly capabilities: StoreCapabilities
   /** The stored JWT for an account key, or null. Callers pass valid account keys only. */
   get(pubkey: string): Promise<StoredAccount | null>
+  /** What a deleted account held when it was deleted, or null (never deleted, or re-created). */
+  deleted(pubkey: string): Promise<StoredAccount | null>
   /** Every stored account, in ascending pubkey order. */
   list(): AsyncIterable<StoredAccount>
   /** Number of stored accounts. */
@@ -88,6 +94,25 @@ export interface JwtStore extends ReadonlyJwtStore {
    * Resolves only once the write is durable.
    */
   put(account: StoredAccount, source?: PutSource): Promise<PutResult>
+  /**
+   * Deletes an account: it is no longer served, listed or hashed, and a later put of a JWT
+   * issued at or before the deleted one's `iat` is refused (`deleted`), so peers still holding
+   * the old JWT cannot bring it back. Resolves with what was deleted (null: nothing stored).
+   */
+  delete(pubkey: string, source?: PutSource): Promise<StoredAccount | null>
+  /** Keeps what the update notification of an accepted version achieved (history drivers). */
+  recordNotification?(pubkey: string, jti: string, outcome: string): Promise<void>
+}
+
+/** The result of a put, from the decision and what was there. */
+export function putResult(
+  outcome: PutOutcome,
+  next: StoredAccount,
+  previous: StoredAccount | null,
+  deleted: StoredAccount | null = null,
+): PutResult {
+  const current = outcome === 'stored' ? next : outcome === 'deleted' ? deleted! : previous!
+  return { outcome, current, previous }
 }
 
 /** Adds one JWT's SHA-256 into a running XOR store hash. */
@@ -95,9 +120,16 @@ export function xorInto(hash: Uint8Array, digest: Uint8Array): void {
   for (let i = 0; i < 32; i++) hash[i]! ^= digest[i]!
 }
 
-/** The newest-wins rule shared by every driver (nats-server's `saveIfNewer`). */
-export function decidePut(previous: StoredAccount | null, next: StoredAccount): PutOutcome {
-  if (previous === null) return 'stored'
+/**
+ * The newest-wins rule shared by every driver (nats-server's `saveIfNewer`), plus deletions:
+ * `deleted` is what the account held when it was deleted, if it was.
+ */
+export function decidePut(
+  previous: StoredAccount | null,
+  next: StoredAccount,
+  deleted: { iat: number } | null = null,
+): PutOutcome {
+  if (previous === null) return deleted !== null && next.iat <= deleted.iat ? 'deleted' : 'stored'
   if (previous.jti === next.jti) return 'unchanged'
   if (next.iat < previous.iat) return 'stale'
   return 'stored'

@@ -77,7 +77,14 @@ describe('flags', () => {
     expect(configFromFlags(parseFlags(['-primary', 'http://p:9090'])).primary).toBe('http://p:9090')
   })
 
-  it.each([['-c', 'x'], ['-nats', 'nats://x'], ['-creds', 'x']])(
+  it('takes -nats as a comma-separated list and -creds with ~ expanded', () => {
+    const config = configFromFlags(parseFlags(['-nats', 'nats://a:1, nats://b:2', '-creds', '~/sys.creds']))
+    expect(config.nats.servers).toEqual(['nats://a:1', 'nats://b:2'])
+    expect(config.nats.credentials).toBe(`${homedir()}/sys.creds`)
+    expect(configFromFlags(parseFlags([])).nats.servers).toEqual([])
+  })
+
+  it.each([['-c', 'x']])(
     'says %s is not supported yet',
     (flag, value) => {
       expect(() => configFromFlags(parseFlags([flag, value]))).toThrow(`${flag} is not supported yet`)

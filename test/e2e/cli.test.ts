@@ -31,7 +31,6 @@ describe('nats-accounts CLI', () => {
     [['-ro'], 'support for read only directory access with file system updates has been removed'],
     [['-hp', '127.0.0.1'], 'error parsing hostport: address 127.0.0.1: missing port in address'],
     [['-hp', '127.0.0.1:blam'], 'error parsing hostport: address 127.0.0.1:blam: invalid port "blam"'],
-    [['-nats', 'nats://127.0.0.1:1'], '-nats is not supported yet'],
     [['-operator', '/nonexistent/op.jwt'], 'cannot read operator JWT /nonexistent/op.jwt: ENOENT'],
   ])('exits 1 for %j', async (args, message) => {
     const dir = await tempDir()

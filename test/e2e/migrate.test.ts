@@ -133,7 +133,7 @@ describe('nats-accounts export', () => {
     const db = await storeWithFixtures()
     const dir = join(await tempDir(), 'jwt')
     const dry = await run(['export', dir, '--sqlite', db, '--dry-run'])
-    expect(dry.out).toContain('6 exported, 0 unchanged, 0 stale (newer in the target), 0 skipped (dry run, nothing written)')
+    expect(dry.out).toContain('6 exported, 0 unchanged, 0 stale (newer in the target), 0 deleted in the target, 0 skipped (dry run, nothing written)')
     await expect(readdir(dir)).resolves.toEqual([])
     const result = await run(['export', dir, '--sqlite', db])
     expect(result.code).toBe(0)

@@ -45,8 +45,8 @@ describe('history on a store that keeps it', () => {
     expect(res.headers.get('Content-Type')).toMatch(/^application\/json/)
     const body = (await res.json()) as Record<string, unknown>[]
     expect(body).toEqual([
-      { jti: readStoredMeta(v2).jti, iat: now - 50, exp: now + 3600, received_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), source: 'http', source_detail: '', issuer: operator.publicKey },
-      { jti: readStoredMeta(v1).jti, iat: now - 100, exp: 0, received_at: expect.any(String), source: 'http', source_detail: '', issuer: operator.publicKey },
+      { event: 'accepted', jti: readStoredMeta(v2).jti, iat: now - 50, exp: now + 3600, received_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), source: 'http', source_detail: '', issuer: operator.publicKey, notification: '' },
+      { event: 'accepted', jti: readStoredMeta(v1).jti, iat: now - 100, exp: 0, received_at: expect.any(String), source: 'http', source_detail: '', issuer: operator.publicKey, notification: '' },
     ])
     expect(await (await app.request(`/jwt/v1/accounts/${newKey('account').publicKey}/history`)).json()).toEqual([])
   })

@@ -98,6 +98,33 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       expect(await store.get(pubkey)).toEqual(newer)
     })
 
+    it('deletes: not served, listed or hashed; the deleted JWT and older ones cannot come back', async () => {
+      const pubkey = newKey('account').publicKey
+      const old = accountVersion(pubkey, 1000)
+      const current = accountVersion(pubkey, 2000)
+      const other = accountVersion(newKey('account').publicKey, 1000)
+      await store.put(old)
+      await store.put(current)
+      await store.put(other)
+      expect(await store.delete(pubkey, { kind: 'nats', detail: 'delete request' })).toEqual(current)
+      expect(await store.get(pubkey)).toBeNull()
+      expect(await store.deleted(pubkey)).toEqual(current)
+      expect(await store.count()).toBe(1)
+      const listed: string[] = []
+      for await (const account of store.list()) listed.push(account.pubkey)
+      expect(listed).toEqual([other.pubkey])
+      expect(await store.hash(0)).toEqual(new Uint8Array(sha256(other.jwt)))
+      for (const version of [old, current, accountVersion(pubkey, 2000)]) {
+        expect(await store.put(version)).toEqual({ outcome: 'deleted', current, previous: null })
+      }
+      expect(await store.get(pubkey)).toBeNull()
+      const recreated = accountVersion(pubkey, 2001)
+      expect((await store.put(recreated)).outcome).toBe('stored')
+      expect(await store.get(pubkey)).toEqual(recreated)
+      expect(await store.deleted(pubkey)).toBeNull()
+      expect(await store.delete(newKey('account').publicKey)).toBeNull()
+    })
+
     it('never loses the newest JWT under concurrent puts', async () => {
       const pubkey = newKey('account').publicKey
       const versions = Array.from({ length: 40 }, (_, i) => accountVersion(pubkey, 5000 + i))

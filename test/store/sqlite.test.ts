@@ -38,15 +38,41 @@ describe('sqlite history', () => {
     await store.put(v2, { kind: 'import', detail: '/old/dir' })
     await store.put(accountVersion(pubkey, 1500), { kind: 'http' })
     await store.put(v2, { kind: 'nats' })
+    await store.recordNotification!(pubkey, v2.jti, '1 server updated')
+    await store.delete(pubkey, { kind: 'nats', detail: 'delete request by O...' })
     const history = await store.history!(pubkey)
+    const entry = { exp: 0, receivedAt: expect.any(Number), notification: '' }
     expect(history).toEqual([
-      { jti: v2.jti, iat: 2000, exp: 0, issuer: v2.issuer, receivedAt: expect.any(Number), source: 'import', sourceDetail: '/old/dir' },
-      { jti: v1.jti, iat: 1000, exp: 0, issuer: v1.issuer, receivedAt: expect.any(Number), source: 'http', sourceDetail: '10.0.0.1' },
+      { ...entry, event: 'deleted', jti: v2.jti, iat: 2000, issuer: v2.issuer, source: 'nats', sourceDetail: 'delete request by O...' },
+      { ...entry, event: 'accepted', jti: v2.jti, iat: 2000, issuer: v2.issuer, source: 'import', sourceDetail: '/old/dir', notification: '1 server updated' },
+      { ...entry, event: 'accepted', jti: v1.jti, iat: 1000, issuer: v1.issuer, source: 'http', sourceDetail: '10.0.0.1' },
     ])
     expect(history[1]!.receivedAt).toBeGreaterThanOrEqual(before)
     expect(await store.version!(pubkey, v1.jti)).toEqual(v1)
     expect(await store.version!(pubkey, 'nope')).toBeNull()
-    expect(await store.get(pubkey)).toEqual(v2)
+    expect(await store.get(pubkey)).toBeNull()
+    await store.close()
+  })
+
+  it('migrates a version 1 database and keeps its accounts', async () => {
+    const file = join(await tempDir(), 'v1.db')
+    const Database = (await import('better-sqlite3')).default
+    const db = new Database(file)
+    db.exec(`CREATE TABLE history (id INTEGER PRIMARY KEY, pubkey TEXT NOT NULL, jti TEXT NOT NULL,
+      iat INTEGER NOT NULL, exp INTEGER NOT NULL, issuer TEXT NOT NULL, name TEXT NOT NULL, jwt TEXT NOT NULL,
+      sha256 BLOB NOT NULL, received_at INTEGER NOT NULL, source TEXT NOT NULL, source_detail TEXT NOT NULL);
+      CREATE INDEX history_by_account ON history (pubkey, jti);
+      CREATE TABLE accounts (pubkey TEXT PRIMARY KEY, history_id INTEGER NOT NULL REFERENCES history (id)) WITHOUT ROWID;`)
+    const account = accountVersion(newKey('account').publicKey, 1000)
+    db.prepare(`INSERT INTO history VALUES (1, ?, ?, ?, 0, ?, ?, ?, x'00', 5, 'http', '')`).run(
+      account.pubkey, account.jti, account.iat, account.issuer, account.name, account.jwt,
+    )
+    db.prepare('INSERT INTO accounts VALUES (?, 1)').run(account.pubkey)
+    db.pragma('user_version = 1')
+    db.close()
+    const store = await sqliteStore({ file })
+    expect(await store.get(account.pubkey)).toEqual(account)
+    expect((await store.history!(account.pubkey))[0]).toMatchObject({ event: 'accepted', notification: '' })
     await store.close()
   })
 
@@ -81,6 +107,6 @@ describe('sqlite history', () => {
     const db = new Database(file)
     db.pragma('user_version = 99')
     db.close()
-    await expect(sqliteStore({ file })).rejects.toThrow('schema version 99 is newer than this nats-accounts knows (1)')
+    await expect(sqliteStore({ file })).rejects.toThrow('schema version 99 is newer than this nats-accounts knows (2)')
   })
 })

@@ -67,6 +67,7 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
     if (c.req.header('If-None-Match')?.includes(entry.etag)) {
       return new Response(null, { status: 304, headers })
     }
+    if (flag(c, 'notify')) await service.renotify(entry.meta.pubkey)
     return new Response(entry.body, {
       headers: { ...headers, 'Content-Type': 'application/jwt' },
     })
@@ -76,6 +77,7 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
     const history = await service.history(c.req.param('pubkey'))
     return Response.json(
       history.map((h) => ({
+        event: h.event,
         jti: h.jti,
         iat: h.iat,
         exp: h.exp,
@@ -83,6 +85,7 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
         source: h.source,
         source_detail: h.sourceDetail,
         issuer: h.issuer,
+        notification: h.notification,
       })),
     )
   })
@@ -110,8 +113,14 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
         if (err instanceof AccountServerError) log.info({ verdict: 'rejected', code: err.code }, err.message)
         throw err
       }
-      log.info({ jti: result.current.jti, verdict: result.outcome }, 'account JWT push')
-      return new Response(null, { status: 200 })
+      const { notification } = result
+      log.info({ jti: result.current.jti, verdict: result.outcome, notification: notification?.summary }, 'account JWT push')
+      // Stored but not announced (NATS down) is a warning for nsc (202), not a failure.
+      if (notification === undefined) return new Response(null, { status: 200 })
+      return new Response(`${notification.summary}\n`, {
+        status: notification.sent ? 200 : 202,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      })
     },
   )
   return app

@@ -5,13 +5,13 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { StoreError } from '../../errors.js'
 import { readStoredMeta } from '../../jwt/decode.js'
 import { KeyLock } from '../utils/key-lock.js'
-import { writeFileAtomic } from '../utils/atomic-write.js'
-import { decidePut, xorInto, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
+import { syncDirectory, writeFileAtomic } from '../utils/atomic-write.js'
+import { decidePut, putResult, xorInto, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
 
 export const DRIVER_NAME = 'directory'
 
@@ -67,8 +67,8 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
   const pathOf = (pubkey: string) =>
     shard ? join(dir, pubkey.slice(-2), `${pubkey}.jwt`) : join(dir, `${pubkey}.jwt`)
 
-  async function load(pubkey: string): Promise<StoredAccount | null> {
-    const path = pathOf(pubkey)
+  /** A JWT file, or null when missing; `path` defaults to the account's live file. */
+  async function load(pubkey: string, path = pathOf(pubkey)): Promise<StoredAccount | null> {
     let text: string
     try {
       text = await readFile(path, 'utf8')
@@ -144,15 +144,33 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
       }
       return hash
     },
+    // nats-server's tombstone: the deleted JWT, renamed to <pubkey>.jwt.deleted.
+    deleted: async (pubkey) => ((await load(pubkey)) === null ? load(pubkey, `${pathOf(pubkey)}.deleted`) : null),
     put(account) {
       return locks.run(account.pubkey, async (): Promise<PutResult> => {
         const previous = await load(account.pubkey)
-        const outcome = decidePut(previous, account)
+        const tombstone = previous === null ? await load(account.pubkey, `${pathOf(account.pubkey)}.deleted`) : null
+        const outcome = decidePut(previous, account, tombstone)
         if (outcome === 'stored') {
           await write(account)
           digests?.set(account.pubkey, digestOf(account))
         }
-        return { outcome, current: outcome === 'stored' ? account : previous!, previous }
+        return putResult(outcome, account, previous, tombstone)
+      })
+    },
+    delete(pubkey) {
+      return locks.run(pubkey, async () => {
+        const current = await load(pubkey)
+        if (current === null) return null
+        const path = pathOf(pubkey)
+        try {
+          await rename(path, `${path}.deleted`)
+          await syncDirectory(dirname(path))
+        } catch (err) {
+          throw new StoreError(DRIVER_NAME, 'write', `cannot delete ${path}: ${message(err)}`, { cause: err })
+        }
+        digests?.delete(pubkey)
+        return current
       })
     },
     async close() {

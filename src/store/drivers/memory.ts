@@ -3,17 +3,21 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { decidePut, xorInto, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
+import { decidePut, putResult, xorInto, type JwtStore, type StoredAccount } from '../types.js'
 
 export const DRIVER_NAME = 'memory'
 
 export function memoryStore(): JwtStore {
   const accounts = new Map<string, StoredAccount>()
+  const tombstones = new Map<string, StoredAccount>()
   return {
     name: DRIVER_NAME,
     capabilities: { history: false },
     async get(pubkey) {
       return accounts.get(pubkey) ?? null
+    },
+    async deleted(pubkey) {
+      return accounts.has(pubkey) ? null : (tombstones.get(pubkey) ?? null)
     },
     async *list() {
       for (const key of [...accounts.keys()].sort()) {
@@ -34,11 +38,20 @@ export function memoryStore(): JwtStore {
       return hash
     },
     // Synchronous between read and write, so no lock is needed.
-    async put(account): Promise<PutResult> {
+    async put(account) {
       const previous = accounts.get(account.pubkey) ?? null
-      const outcome = decidePut(previous, account)
+      const tombstone = previous === null ? (tombstones.get(account.pubkey) ?? null) : null
+      const outcome = decidePut(previous, account, tombstone)
       if (outcome === 'stored') accounts.set(account.pubkey, account)
-      return { outcome, current: outcome === 'stored' ? account : previous!, previous }
+      return putResult(outcome, account, previous, tombstone)
+    },
+    async delete(pubkey) {
+      const current = accounts.get(pubkey) ?? null
+      if (current !== null) {
+        accounts.delete(pubkey)
+        tombstones.set(pubkey, current)
+      }
+      return current
     },
     async close() {
       accounts.clear()

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
 import {
   decidePut,
+  putResult,
   xorInto,
   type ChangeListener,
   type HistoryEntry,
@@ -33,10 +34,12 @@ export type SqliteStoreOptions = {
   watchIntervalMs?: number
 }
 
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 const LIST_PAGE = 500
 
-const SCHEMA = `
+/** Each entry takes the schema from the previous version to the next. */
+const MIGRATIONS = [
+  `
 CREATE TABLE history (
   id INTEGER PRIMARY KEY,
   pubkey TEXT NOT NULL,
@@ -56,7 +59,16 @@ CREATE TABLE accounts (
   pubkey TEXT PRIMARY KEY,
   history_id INTEGER NOT NULL REFERENCES history (id)
 ) WITHOUT ROWID;
-`
+`,
+  `
+ALTER TABLE history ADD COLUMN event TEXT NOT NULL DEFAULT 'accepted';
+ALTER TABLE history ADD COLUMN notification TEXT NOT NULL DEFAULT '';
+CREATE TABLE tombstones (
+  pubkey TEXT PRIMARY KEY,
+  history_id INTEGER NOT NULL REFERENCES history (id)
+) WITHOUT ROWID;
+`,
+]
 
 /** Selects exactly the columns of a StoredAccount, so rows are used as they come. */
 const CURRENT = `SELECT h.pubkey, h.jti, h.iat, h.exp, h.issuer, h.name, h.jwt
@@ -86,39 +98,71 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     'SELECT h.sha256 FROM accounts a JOIN history h ON h.id = a.history_id WHERE h.exp = 0 OR h.exp > ?',
   )
   const insertHistory = db.prepare(
-    `INSERT INTO history (pubkey, jti, iat, exp, issuer, name, jwt, sha256, received_at, source, source_detail)
-     VALUES (@pubkey, @jti, @iat, @exp, @issuer, @name, @jwt, @sha256, @receivedAt, @source, @sourceDetail)`,
+    `INSERT INTO history (pubkey, jti, iat, exp, issuer, name, jwt, sha256, received_at, source, source_detail, event)
+     VALUES (@pubkey, @jti, @iat, @exp, @issuer, @name, @jwt, @sha256, @receivedAt, @source, @sourceDetail, @event)`,
+  )
+  const selectTombstone = db.prepare<[string], StoredAccount>(
+    `SELECT h.pubkey, h.jti, h.iat, h.exp, h.issuer, h.name, h.jwt
+     FROM tombstones t JOIN history h ON h.id = t.history_id WHERE t.pubkey = ?`,
+  )
+  const deleteCurrent = db.prepare('DELETE FROM accounts WHERE pubkey = ?')
+  const upsertTombstone = db.prepare(
+    `INSERT INTO tombstones (pubkey, history_id) VALUES (?, ?)
+     ON CONFLICT (pubkey) DO UPDATE SET history_id = excluded.history_id`,
+  )
+  const updateNotification = db.prepare(
+    `UPDATE history SET notification = ? WHERE id = (
+       SELECT max(id) FROM history WHERE pubkey = ? AND jti = ? AND event = 'accepted')`,
   )
   const upsertCurrent = db.prepare(
     `INSERT INTO accounts (pubkey, history_id) VALUES (?, ?)
      ON CONFLICT (pubkey) DO UPDATE SET history_id = excluded.history_id`,
   )
   const selectHistory = db.prepare<[string], HistoryRow>(
-    `SELECT jti, iat, exp, issuer, received_at, source, source_detail FROM history
+    `SELECT event, jti, iat, exp, issuer, received_at, source, source_detail, notification FROM history
      WHERE pubkey = ? ORDER BY id DESC`,
   )
   const selectVersion = db.prepare<[string, string], StoredAccount>(
-    'SELECT pubkey, jti, iat, exp, issuer, name, jwt FROM history WHERE pubkey = ? AND jti = ? ORDER BY id DESC LIMIT 1',
+    `SELECT pubkey, jti, iat, exp, issuer, name, jwt FROM history
+     WHERE pubkey = ? AND jti = ? AND event = 'accepted' ORDER BY id DESC LIMIT 1`,
   )
   const selectChangedSince = db.prepare<[number], { id: number; pubkey: string }>(
     'SELECT id, pubkey FROM history WHERE id > ? ORDER BY id',
   )
   const selectLastId = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM history')
 
-  const putTransaction = db.transaction((account: StoredAccount, source: PutSource): PutResult => {
-    const previous = selectCurrent.get(account.pubkey) ?? null
-    const outcome = decidePut(previous, account)
-    if (outcome === 'stored') {
-      const { lastInsertRowid } = insertHistory.run({
+  const watchers = new Set<ReturnType<typeof setInterval>>()
+  /** History ids this connection wrote: `watch` reports only other processes' changes. */
+  const ownIds = new Set<number>()
+  const record = (account: StoredAccount, source: PutSource, event: 'accepted' | 'deleted') => {
+    const id = Number(
+      insertHistory.run({
         ...account,
         sha256: createHash('sha256').update(account.jwt).digest(),
         receivedAt: Date.now(),
         source: source.kind,
         sourceDetail: source.detail ?? '',
-      })
-      upsertCurrent.run(account.pubkey, lastInsertRowid)
-    }
-    return { outcome, current: outcome === 'stored' ? account : previous!, previous }
+        event,
+      }).lastInsertRowid,
+    )
+    if (watchers.size > 0) ownIds.add(id)
+    return id
+  }
+
+  const putTransaction = db.transaction((account: StoredAccount, source: PutSource): PutResult => {
+    const previous = selectCurrent.get(account.pubkey) ?? null
+    const tombstone = previous === null ? (selectTombstone.get(account.pubkey) ?? null) : null
+    const outcome = decidePut(previous, account, tombstone)
+    if (outcome === 'stored') upsertCurrent.run(account.pubkey, record(account, source, 'accepted'))
+    return putResult(outcome, account, previous, tombstone)
+  })
+
+  const deleteTransaction = db.transaction((pubkey: string, source: PutSource): StoredAccount | null => {
+    const current = selectCurrent.get(pubkey) ?? null
+    if (current === null) return null
+    deleteCurrent.run(pubkey)
+    upsertTombstone.run(pubkey, record(current, source, 'deleted'))
+    return current
   })
 
   const read = <T>(what: string, fn: () => T): T => {
@@ -128,7 +172,13 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
       throw new StoreError(DRIVER_NAME, 'read', `cannot read ${what}: ${(err as Error).message}`, { cause: err })
     }
   }
-  const watchers = new Set<ReturnType<typeof setInterval>>()
+  const write = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn()
+    } catch (err) {
+      throw new StoreError(DRIVER_NAME, 'write', `cannot ${what}: ${(err as Error).message}`, { cause: err })
+    }
+  }
 
   return {
     name: DRIVER_NAME,
@@ -156,14 +206,17 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
       }
       return hash
     },
+    async deleted(pubkey) {
+      return read(pubkey, () => (selectCurrent.get(pubkey) ? null : (selectTombstone.get(pubkey) ?? null)))
+    },
     async put(account, source = { kind: 'http' }) {
-      try {
-        return putTransaction.immediate(account, source)
-      } catch (err) {
-        throw new StoreError(DRIVER_NAME, 'write', `cannot store ${account.pubkey}: ${(err as Error).message}`, {
-          cause: err,
-        })
-      }
+      return write(`store ${account.pubkey}`, () => putTransaction.immediate(account, source))
+    },
+    async delete(pubkey, source = { kind: 'http' }) {
+      return write(`delete ${pubkey}`, () => deleteTransaction.immediate(pubkey, source))
+    },
+    async recordNotification(pubkey, jti, outcome) {
+      write(`record the notification of ${pubkey}`, () => updateNotification.run(outcome, pubkey, jti))
     },
     async history(pubkey) {
       return read(`the history of ${pubkey}`, () => selectHistory.all(pubkey)).map(toHistoryEntry)
@@ -184,7 +237,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
           const changed = selectChangedSince.all(lastId)
           if (changed.length === 0) return
           lastId = changed[changed.length - 1]!.id
-          listener([...new Set(changed.map((c) => c.pubkey))])
+          const theirs = changed.filter((c) => !ownIds.delete(c.id))
+          for (const id of ownIds) if (id <= lastId) ownIds.delete(id)
+          if (theirs.length > 0) listener([...new Set(theirs.map((c) => c.pubkey))])
         } catch {
           listener(null)
         }
@@ -205,6 +260,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
 }
 
 type HistoryRow = {
+  event: HistoryEntry['event']
   jti: string
   iat: number
   exp: number
@@ -212,10 +268,12 @@ type HistoryRow = {
   received_at: number
   source: string
   source_detail: string
+  notification: string
 }
 
 function toHistoryEntry(row: HistoryRow): HistoryEntry {
   return {
+    event: row.event,
     jti: row.jti,
     iat: row.iat,
     exp: row.exp,
@@ -223,17 +281,18 @@ function toHistoryEntry(row: HistoryRow): HistoryEntry {
     receivedAt: row.received_at,
     source: row.source as HistoryEntry['source'],
     sourceDetail: row.source_detail,
+    notification: row.notification,
   }
 }
 
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number
-  if (version === SCHEMA_VERSION) return
-  if (version !== 0) {
+  if (version > SCHEMA_VERSION) {
     throw new Error(`schema version ${version} is newer than this nats-accounts knows (${SCHEMA_VERSION})`)
   }
+  if (version === SCHEMA_VERSION) return
   db.transaction(() => {
-    db.exec(SCHEMA)
+    for (const step of MIGRATIONS.slice(version)) db.exec(step)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   }).immediate()
 }

@@ -1,0 +1,241 @@
+/**
+ * nats-accounts as a peer of nats-server's NATS-based resolver (protocols.md §2): it answers
+ * LOOKUP and PACK like a `full` resolver, syncs by PACK both ways, takes updates on every
+ * update subject (checked exactly as a POST, unlike nats-server and the Go server), and answers
+ * the management subjects nsc uses (`$SYS.REQ.CLAIMS.UPDATE/LIST/DELETE`).
+ * @module
+ */
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
+import { AccountServerError } from '../errors.js'
+import { describeError } from '../http/status.js'
+import { decodeJwt } from '../jwt/decode.js'
+import { isAccountKey } from '../jwt/nkeys.js'
+import { verifySignature } from '../jwt/verify.js'
+import type { Logger } from '../log/logger.js'
+import type { AccountService } from '../service/accounts.js'
+import type { ServerIdentity } from './identity.js'
+import type { NatsLink } from './link.js'
+
+export type PeerOptions = {
+  /** How often to pull a PACK from resolver peers; 0 never. */
+  packIntervalMs: number
+  /** Bound of a LOOKUP asked on a GET miss. */
+  lookupTimeoutMs: number
+}
+
+const EMPTY = new Uint8Array(0)
+/** A LOOKUP nobody answered is not asked again this soon (nats-server has no negative cache). */
+const LOOKUP_MISS_TTL_MS = 2000
+/** nsc stamps delete requests with the time it sends them; older ones are replays. */
+const DELETE_MAX_AGE_S = 600
+
+/** The subject of a JWT that may not even verify, to name the account in a refusal. */
+function subjectOf(jwt: string): string | undefined {
+  try {
+    return decodeJwt(jwt).claims.sub
+  } catch {
+    return undefined
+  }
+}
+
+export class ResolverPeer {
+  readonly #link: NatsLink
+  readonly #service: AccountService
+  readonly #identity: ServerIdentity
+  readonly #logger: Logger
+  readonly #options: PeerOptions
+  readonly #subs: Subscription[] = []
+  readonly #misses = new Map<string, number>()
+  #timer: ReturnType<typeof setInterval> | null = null
+
+  constructor(link: NatsLink, service: AccountService, identity: ServerIdentity, logger: Logger, options: PeerOptions) {
+    this.#link = link
+    this.#service = service
+    this.#identity = identity
+    this.#logger = logger
+    this.#options = options
+    link.listen({
+      ready: (nc) => this.#subscribe(nc),
+      connected: () => void this.pull(),
+    })
+  }
+
+  #subscribe(nc: NatsConnection): void {
+    const on = (subject: string, handler: (msg: Msg) => Promise<void> | void, queue?: string) => {
+      this.#subs.push(
+        nc.subscribe(subject, {
+          queue,
+          callback: (err, msg) => {
+            if (err) return this.#logger.warn(`subscription ${subject} failed: ${err.message}`)
+            Promise.resolve(handler(msg)).catch((e: unknown) =>
+              this.#logger.error(`handling ${msg.subject} failed: ${(e as Error).message}`),
+            )
+          },
+        }),
+      )
+    }
+    on('$SYS.REQ.ACCOUNT.*.CLAIMS.LOOKUP', (msg) => this.#lookup(msg))
+    on('$SYS.REQ.CLAIMS.PACK', (msg) => this.#pack(msg), 'responder')
+    on('$SYS.ACCOUNT.*.CLAIMS.UPDATE', (msg) => this.#update(msg, msg.subject.split('.')[2]))
+    on('$SYS.REQ.ACCOUNT.*.CLAIMS.UPDATE', (msg) => this.#update(msg, msg.subject.split('.')[3]))
+    on('$SYS.REQ.CLAIMS.UPDATE', (msg) => this.#update(msg, undefined))
+    on('$SYS.REQ.CLAIMS.LIST', (msg) => this.#list(msg))
+    on('$SYS.REQ.CLAIMS.DELETE', (msg) => this.#delete(msg))
+    if (this.#options.packIntervalMs > 0) {
+      this.#timer = setInterval(() => void this.pull(), this.#options.packIntervalMs)
+      this.#timer.unref()
+    }
+    this.#logger.info('connected to NATS for account notifications and resolver sync')
+  }
+
+  /** Replies with the raw JWT, no headers; silent on a miss so real holders can answer. */
+  async #lookup(msg: Msg): Promise<void> {
+    const pubkey = msg.subject.split('.')[3] ?? ''
+    if (!msg.reply || !isAccountKey(pubkey)) return
+    const entry = await this.#service.lookupLocal(pubkey)
+    if (entry === null) return
+    if (entry.meta.exp > 0 && entry.meta.exp * 1000 < this.#service.now()) return
+    msg.respond(entry.body)
+  }
+
+  /** Equal hashes: one empty message. Otherwise one `<pubkey>|<jwt>` per message, then empty. */
+  async #pack(msg: Msg): Promise<void> {
+    const nc = this.#link.connection
+    if (!msg.reply || nc === null) return
+    const ours = await this.#service.store.hash(Math.floor(this.#service.now() / 1000))
+    if (msg.data.length === 32 && Buffer.from(ours).equals(msg.data)) {
+      nc.publish(msg.reply, EMPTY)
+      return
+    }
+    for (const line of await this.#service.pack(-1)) nc.publish(msg.reply, line)
+    nc.publish(msg.reply, EMPTY)
+  }
+
+  async #update(msg: Msg, expectedKey: string | undefined): Promise<void> {
+    const jwt = msg.string()
+    let account = expectedKey
+    let reply: Parameters<ServerIdentity['updateReply']>[1]
+    try {
+      if (jwt === '') throw new Error('request body is empty')
+      const result = await this.#service.push(jwt, {
+        expectedKey,
+        source: { kind: 'nats', detail: msg.subject },
+      })
+      account = result.current.pubkey
+      reply = { message: 'jwt updated' }
+    } catch (err) {
+      account ??= subjectOf(jwt)
+      const why = err instanceof AccountServerError ? describeError(err) : (err as Error).message
+      this.#logger.warn({ account, subject: msg.subject }, `update refused: ${why}`)
+      reply = { error: `jwt update resulted in error - ${why}` }
+    }
+    if (msg.reply) msg.respond(this.#identity.updateReply(account ?? 'n/a', reply))
+  }
+
+  async #list(msg: Msg): Promise<void> {
+    if (!msg.reply) return
+    const keys = (await this.#service.pack(-1)).map((line) => line.slice(0, line.indexOf('|')))
+    msg.respond(this.#identity.listReply(keys))
+  }
+
+  /** nats-server's rules (operator-signed, `sub == iss`, no system account) plus freshness. */
+  async #delete(msg: Msg): Promise<void> {
+    let requester = 'unknown'
+    const fail = (reason: string) => {
+      this.#logger.warn(`delete request by ${requester} refused: ${reason}`)
+      if (msg.reply) msg.respond(this.#identity.updateReply(undefined, { error: `delete accounts request by ${requester} failed - ${reason}` }))
+    }
+    const trust = this.#service.trust
+    let claims
+    try {
+      const decoded = decodeJwt(msg.string())
+      verifySignature(decoded)
+      claims = decoded.claims
+    } catch (err) {
+      return fail(`malformed request: ${(err as Error).message}`)
+    }
+    requester = claims.sub ?? 'unknown'
+    if (claims.sub !== claims.iss) return fail('not self signed')
+    const signer = claims.iss ?? ''
+    const trusted = trust !== null && ((signer === trust.key && !trust.strict) || trust.signingKeys.has(signer))
+    if (!trusted) return fail('not trusted')
+    const age = Math.floor(this.#service.now() / 1000) - (claims.iat ?? 0)
+    if (Math.abs(age) > DELETE_MAX_AGE_S) return fail(`stale request: issued ${age} s ago, at most ${DELETE_MAX_AGE_S} s are accepted`)
+    const accounts = claims.nats?.accounts
+    if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && isAccountKey(a))) {
+      return fail('malformed request')
+    }
+    if (trust!.systemAccount !== '' && accounts.includes(trust!.systemAccount)) {
+      return fail('not allowed to delete system account')
+    }
+    let deleted = 0
+    for (const pubkey of accounts as string[]) {
+      const gone = await this.#service.delete(pubkey, { kind: 'nats', detail: `delete request by ${requester} (jti ${claims.jti ?? ''})` })
+      if (gone !== null) deleted++
+    }
+    this.#logger.info({ requester, accounts }, `deleted ${deleted} accounts`)
+    if (msg.reply) msg.respond(this.#identity.updateReply(undefined, { message: `deleted ${deleted} accounts` }))
+  }
+
+  /**
+   * Asks the resolver peers for what this store lacks: a PACK with our hash; one of them answers
+   * with every JWT it holds (or nothing, when the hashes match), merged newest-wins.
+   */
+  async pull(): Promise<void> {
+    const nc = this.#link.connection
+    if (nc === null) return
+    const hash = await this.#service.store.hash(Math.floor(this.#service.now() / 1000))
+    let merged = 0
+    try {
+      const replies = await nc.requestMany('$SYS.REQ.CLAIMS.PACK', hash, { strategy: 'sentinel', maxWait: 10_000 })
+      for await (const reply of replies) {
+        const line = reply.string()
+        const bar = line.indexOf('|')
+        if (bar === -1) continue
+        try {
+          const result = await this.#service.push(line.slice(bar + 1), {
+            expectedKey: line.slice(0, bar),
+            source: { kind: 'nats', detail: 'pack' },
+          })
+          if (result.outcome === 'stored') merged++
+        } catch (err) {
+          const why = err instanceof AccountServerError ? describeError(err) : (err as Error).message
+          this.#logger.debug({ account: line.slice(0, bar) }, `not merged from a PACK: ${why}`)
+        }
+      }
+    } catch (err) {
+      if (!(err as { isNoResponders?: () => boolean }).isNoResponders?.()) {
+        this.#logger.debug(`PACK request failed: ${(err as Error).message}`)
+      }
+      return
+    }
+    if (merged > 0) this.#logger.info(`merged ${merged} account JWTs from a resolver PACK`)
+  }
+
+  /** A LOOKUP for an account this store lacks: the first JWT a resolver returns, or null. */
+  async lookup(pubkey: string): Promise<string | null> {
+    const nc = this.#link.connection
+    if (nc === null || this.#options.lookupTimeoutMs <= 0) return null
+    const missedUntil = this.#misses.get(pubkey)
+    if (missedUntil !== undefined && missedUntil > Date.now()) return null
+    try {
+      const replies = await nc.requestMany(`$SYS.REQ.ACCOUNT.${pubkey}.CLAIMS.LOOKUP`, EMPTY, {
+        strategy: 'timer',
+        maxWait: this.#options.lookupTimeoutMs,
+      })
+      for await (const reply of replies) {
+        if (reply.data.length > 0) return reply.string()
+      }
+    } catch {
+      // No responders or a timeout: a miss like any other.
+    }
+    if (this.#misses.size > 10_000) this.#misses.clear()
+    this.#misses.set(pubkey, Date.now() + LOOKUP_MISS_TTL_MS)
+    return null
+  }
+
+  close(): void {
+    if (this.#timer !== null) clearInterval(this.#timer)
+    for (const sub of this.#subs) sub.unsubscribe()
+  }
+}
