@@ -9,14 +9,17 @@ import type { Logger } from 'pino'
 import { AccountServerError } from './errors.js'
 import { goCompat, type RouteSpec } from './http/compat.js'
 import { accountRoutes } from './http/routes/accounts.js'
-import { infoRoutes } from './http/routes/info.js'
+import { infoRoutes, type Readiness } from './http/routes/info.js'
 import { packRoutes } from './http/routes/pack.js'
 import { errorResponse } from './http/status.js'
+import type { Metrics } from './metrics.js'
 import type { AccountService } from './service/accounts.js'
 
 export type AppOptions = {
   service: AccountService
   logger: Logger
+  metrics?: Metrics
+  readiness?: Readiness
   /** Largest accepted POST body. @default 1 MiB */
   maxBodyBytes?: number
   /** Default and cap of `/jwt/v1/pack?max`. @default 10000 */
@@ -36,6 +39,8 @@ export function buildApp(options: AppOptions): Hono {
   const { service, logger } = options
   const routes: RouteSpec[] = [
     { path: '/healthz', methods: ['GET'] },
+    { path: '/readyz', methods: ['GET'] },
+    { path: '/jwt/v1/operator', methods: ['GET'] },
     { path: '/jwt/v1/help', methods: ['GET'] },
     { path: '/jwt/v1/pack', methods: ['GET'] },
     { path: '/jwt/v1/accounts', methods: ['GET'] },
@@ -43,7 +48,8 @@ export function buildApp(options: AppOptions): Hono {
     { path: '/jwt/v1/accounts/:pubkey', methods: ['GET', 'POST'] },
     { path: '/jwt/v1/accounts/:pubkey/history', methods: ['GET'] },
   ]
-  if (service.trust !== null) routes.push({ path: '/jwt/v1/operator', methods: ['GET'] })
+  const { metrics } = options
+  if (metrics !== undefined) routes.push({ path: '/metrics', methods: ['GET'] })
 
   const app = new Hono({ getPath: collapsedPath })
   // Registered only at trace level so the hot path pays nothing otherwise.
@@ -53,8 +59,8 @@ export function buildApp(options: AppOptions): Hono {
       await next()
     })
   }
-  app.use(goCompat(routes))
-  app.route('/', infoRoutes(service.trust))
+  app.use(goCompat(routes, metrics && ((...args) => metrics.request(...args))))
+  app.route('/', infoRoutes(service, { metrics, readiness: options.readiness }))
   app.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes }))
   app.route('/', packRoutes({ service, maxPack: options.maxPack }))
   app.onError((err) => {

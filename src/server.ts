@@ -1,23 +1,28 @@
 /**
  * The composition root: builds the store, trust, service and app from a configuration, owns
- * the HTTP listener and shuts everything down in order.
+ * the HTTP(S) listener and NATS, reloads what can change at run time (SIGHUP), and shuts
+ * everything down in order.
  * @module
  */
-import { createServer, type Server } from 'node:http'
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { buildApp } from './app.js'
 import type { ServerConfig } from './config/types.js'
-import { ConfigError } from './errors.js'
-import { loadOperatorFile, type OperatorTrust } from './jwt/trust.js'
+import { AccountServerError, ConfigError } from './errors.js'
+import { describeError } from './http/status.js'
+import { isInlineJwt, loadOperator, readJwtSetting, type OperatorTrust } from './jwt/trust.js'
 import type { Logger } from './log/logger.js'
-import { AccountService } from './service/accounts.js'
+import { instrumentStore, Metrics } from './metrics.js'
 import { importFromPrimary } from './migrate/primary.js'
 import { ServerIdentity } from './nats/identity.js'
 import { NatsLink } from './nats/link.js'
 import { Notifier } from './nats/notifier.js'
 import { ResolverPeer } from './nats/peer.js'
+import { AccountService, StaleJwtError } from './service/accounts.js'
 import { describeStore, openStore } from './store/index.js'
 import type { JwtStore } from './store/types.js'
 import { VERSION } from './version.js'
@@ -25,9 +30,16 @@ import { VERSION } from './version.js'
 export type AccountServer = {
   app: Hono
   service: AccountService
+  metrics: Metrics
   /** Starts listening; resolves with the address nats-server should use. */
   start(): Promise<{ host: string; port: number; resolverUrl: string }>
-  /** Stops accepting, lets in-flight requests finish (bounded), closes the store. */
+  /**
+   * Applies a new configuration: operator (signing keys), system account JWT and log level
+   * take effect at once; what needs a restart is logged. A bad configuration changes nothing.
+   * @throws ConfigError (the running configuration stays)
+   */
+  reload(config: ServerConfig): Promise<void>
+  /** Stops accepting, lets in-flight requests finish (bounded), closes NATS and the store. */
   stop(): Promise<void>
 }
 
@@ -41,18 +53,22 @@ export type AccountServerOptions = {
 }
 
 export async function createAccountServer(options: AccountServerOptions): Promise<AccountServer> {
-  const { config, logger } = options
+  let { config } = options
+  const { logger } = options
   logger.info(`starting nats-accounts, version ${VERSION}`)
   logger.info(`server time is ${new Date().toString()}`)
   const trust = await loadTrust(config, logger)
-  const store = options.store ?? (await openStore(config.store))
-  logger.info(`using the ${options.store ? `${store.name} store` : describeStore(config.store)}`)
+  const rawStore = options.store ?? (await openStore(config.store))
+  logger.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}`)
   const nats = config.nats.servers.length > 0 ? new NatsLink(config.nats, logger) : null
+  const metrics = new Metrics({ store: rawStore, natsConnected: nats ? () => nats.connection !== null : undefined })
+  const store = instrumentStore(rawStore, metrics)
   let peer: ResolverPeer | null = null
   const service = new AccountService({
     store,
     trust,
     logger,
+    metrics,
     ...(nats
       ? {
           notifier: new Notifier(nats, logger, { windowMs: config.nats.notifyWindowMs, stallMs: config.nats.notifyStallMs }),
@@ -68,6 +84,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   } else {
     logger.info('NATS is not configured, server will not fire notifications on update')
   }
+  await storeSystemAccount(service, config, logger)
   if (config.primary !== '') {
     await importFromPrimary(service, config.primary, {
       timeoutMs: config.replicationTimeoutMs,
@@ -78,6 +95,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   const app = buildApp({
     service,
     logger,
+    metrics,
+    readiness: { natsRequired: config.nats.required, natsConnected: () => nats?.connection != null },
     maxBodyBytes: config.http.maxBodyBytes,
     maxPack: config.maxPack,
   })
@@ -86,18 +105,26 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   return {
     app,
     service,
+    metrics,
     async start() {
+      const { http } = config
+      const secure = http.tls.cert !== ''
       const listener = getRequestListener(app.fetch)
-      server = createServer(listener)
-      const http = server
+      server = secure ? createHttpsServer(tlsOptions(http.tls), listener) : createHttpServer(listener)
+      server.requestTimeout = http.readTimeoutMs
+      server.headersTimeout = Math.min(60_000, http.readTimeoutMs)
+      const listening = server
       await new Promise<void>((resolve, reject) => {
-        http.once('error', (err) => reject(new ConfigError(`cannot listen on ${config.http.host}:${config.http.port}: ${err.message}`, { cause: err })))
-        http.listen(config.http.port, config.http.host === '' ? undefined : config.http.host, resolve)
+        listening.once('error', (err) =>
+          reject(new ConfigError(`cannot listen on ${http.host}:${http.port}: ${err.message}`, { cause: err })),
+        )
+        listening.listen(http.port, http.host === '' ? undefined : http.host, resolve)
       })
-      const port = (http.address() as AddressInfo).port
-      const host = config.http.host === '' ? '127.0.0.1' : config.http.host
-      const resolverUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}/jwt/v1/accounts/`
-      logger.info(`http listening on port ${port}`)
+      const port = (listening.address() as AddressInfo).port
+      const host = http.host === '' ? '127.0.0.1' : http.host
+      const scheme = secure ? 'https' : 'http'
+      const resolverUrl = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/jwt/v1/accounts/`
+      logger.info(`${scheme} listening on port ${port}${http.tls.ca ? ' (client certificates required)' : ''}`)
       // HTTP first: nats-server may need this server before NATS itself is up.
       nats?.start()
       logger.info('nats-accounts is running')
@@ -105,15 +132,28 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       logger.info(`  resolver: URL(${resolverUrl})`)
       return { host, port, resolverUrl }
     },
+    async reload(next) {
+      const nextTrust = await loadTrust(next, logger)
+      service.trust = nextTrust
+      await storeSystemAccount(service, next, logger)
+      logger.level = next.logging.level
+      for (const part of ['http', 'store', 'nats', 'primary', 'maxPack'] as const) {
+        if (JSON.stringify(next[part]) !== JSON.stringify(config[part])) {
+          logger.warn(`configuration reloaded, but ${part} changes take effect only after a restart`)
+        }
+      }
+      config = next
+      logger.info('configuration reloaded')
+    },
     async stop() {
       logger.info('stopping account server')
       if (server !== null) {
-        const http = server
+        const listening = server
         server = null
         logger.info('stopping http server')
-        const closed = new Promise<void>((resolve) => http.close(() => resolve()))
-        http.closeIdleConnections()
-        const grace = setTimeout(() => http.closeAllConnections(), options.shutdownGraceMs ?? 5000)
+        const closed = new Promise<void>((resolve) => listening.close(() => resolve()))
+        listening.closeIdleConnections()
+        const grace = setTimeout(() => listening.closeAllConnections(), options.shutdownGraceMs ?? 5000)
         await closed
         clearTimeout(grace)
         logger.info('http server stopped')
@@ -127,20 +167,64 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   }
 }
 
+function tlsOptions(tls: ServerConfig['http']['tls']) {
+  const read = (what: string, path: string) => {
+    try {
+      return readFileSync(path)
+    } catch (err) {
+      throw new ConfigError(`error loading TLS ${what} ${path}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  if (tls.key === '') throw new ConfigError('http.tls.cert is set but http.tls.key is not')
+  return {
+    cert: read('certificate', tls.cert),
+    key: read('key', tls.key),
+    minVersion: 'TLSv1.2' as const,
+    // mTLS: only clients with a certificate from this CA get through.
+    ...(tls.ca ? { ca: read('CA', tls.ca), requestCert: true, rejectUnauthorized: true } : {}),
+  }
+}
+
 async function loadTrust(config: ServerConfig, logger: Logger): Promise<OperatorTrust | null> {
-  if (config.operatorPath === '') {
+  if (config.operator === '') {
     logger.warn(
       'No Operator is configured - You will NOT be able to push jwt to this account server: start it with -operator <operator JWT file> to accept pushes',
     )
     return null
   }
-  logger.info(`loading operator from ${config.operatorPath}`)
-  const trust = await loadOperatorFile(config.operatorPath)
+  logger.info(`loading operator from ${isInlineJwt(config.operator) ? 'the inline JWT' : config.operator}`)
+  const trust = await loadOperator(config.operator)
   logger.info(`Operator: ${trust.key}`)
   logger.info(`Operator Name: ${trust.name}`)
   if (trust.strict) logger.info('Operator requires signing keys (strict_signing_key_usage): identity-signed accounts are refused')
   if (trust.exp > 0 && trust.exp * 1000 < Date.now()) {
     logger.warn(`the operator JWT expired at ${new Date(trust.exp * 1000).toISOString()}: nats-servers will refuse its accounts`)
   }
+  const { systemAccount } = config
+  if (systemAccount !== '') {
+    if (trust.systemAccount !== '' && trust.systemAccount !== systemAccount) {
+      throw new ConfigError(`system_account ${systemAccount} differs from the operator's system account ${trust.systemAccount}`)
+    }
+    return { ...trust, systemAccount }
+  }
   return trust
+}
+
+/** The configured system account JWT goes into the store (newest wins), so it is always served. */
+async function storeSystemAccount(service: AccountService, config: ServerConfig, logger: Logger): Promise<void> {
+  if (config.systemAccountJwt === '') return
+  const { text, origin } = await readJwtSetting(config.systemAccountJwt, 'system account JWT')
+  logger.info(`loading system account from ${origin}`)
+  try {
+    const expectedKey = service.trust?.systemAccount || undefined
+    const result = await service.push(text, { expectedKey, source: { kind: 'import', detail: origin } })
+    logger.info(`System Account: ${result.current.pubkey} (${result.current.name}), ${result.outcome}`)
+  } catch (err) {
+    if (err instanceof StaleJwtError) {
+      logger.info(`system account JWT ${origin} is older than the stored one, which stays`)
+      return
+    }
+    const why = err instanceof AccountServerError ? describeError(err) : String(err)
+    throw new ConfigError(`system account JWT ${origin} is not valid: ${why}`, { cause: err })
+  }
 }

@@ -28,7 +28,8 @@ Options:
   --dry-run             import/export: show what would happen, change nothing
   --format dir|config   export: the target kind (default: config for *.conf and -, else dir)
   --system-account <key>  export config: the system account (default: the operator's)
-  -c <file>             configuration file (not supported yet)
+  -c <file>             configuration file (nats-server format; the Go server's keys work)
+  --log-format text|json  readable lines (default) or JSON lines
   -nats <url[,url]>     NATS servers: update notifications and the NATS resolver protocol
   -creds <file>         NATS credentials of a system-account user
   -D                    debug logging
@@ -58,6 +59,7 @@ export type CliFlags = {
   shard: boolean
   dryRun: boolean
   format?: string
+  logFormat?: string
   systemAccount?: string
   operator?: string
   hostPort?: string
@@ -81,6 +83,7 @@ const OPTIONS = {
   shard: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   format: { type: 'string' },
+  'log-format': { type: 'string' },
   'system-account': { type: 'string' },
   operator: { type: 'string' },
   hp: { type: 'string' },
@@ -144,6 +147,7 @@ function flagsOf(v: ParsedValues): CliFlags {
     shard: v.shard ?? false,
     dryRun: v['dry-run'] ?? false,
     format: v.format,
+    logFormat: v['log-format'],
     systemAccount: v['system-account'],
     operator: v.operator,
     hostPort: v.hp,

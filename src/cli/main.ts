@@ -4,8 +4,9 @@
  * import with rejected JWTs), 2 bad usage.
  * @module
  */
-import { defaultConfig, type ServerConfig } from '../config/types.js'
-import { AccountServerError, ConfigError } from '../errors.js'
+import { loadConfig, type LoadedConfig } from '../config/load.js'
+import type { ServerConfig } from '../config/types.js'
+import { AccountServerError } from '../errors.js'
 import { createLogger, type Logger } from '../log/logger.js'
 import { createAccountServer } from '../server.js'
 import { VERSION } from '../version.js'
@@ -33,26 +34,25 @@ const RO_REMOVED = [
 ]
 
 /**
- * Applies flags over the defaults.
+ * Applies flags over a loaded configuration (flags win over file and environment).
  * @throws UsageError for flags that do not go together; ConfigError for bad values
  */
-export function configFromFlags(flags: CliFlags, command: Command = { name: 'serve' }): ServerConfig {
-  const config = defaultConfig()
-  const later = (flag: string, what: string) =>
-    new ConfigError(`${flag} is not supported yet: ${what} comes in a later release of nats-accounts`)
-  if (flags.config !== undefined) throw later('-c', 'the configuration file')
+export function applyFlags(config: ServerConfig, flags: CliFlags, command: Command = { name: 'serve' }): ServerConfig {
   if (flags.dir !== undefined && flags.sqlite !== undefined) {
     throw new UsageError('-dir and --sqlite name two different stores: choose one')
   }
   // For export, --shard describes the target; a -dir source is read in the layout it has.
   const shardsStore = command.name !== 'export' && flags.shard
+  // As in the Go server, -dir replaces the whole store setting (a file's shard: true included).
   if (flags.dir !== undefined) {
     config.store = { type: 'directory', dir: expandHome(flags.dir), shard: shardsStore }
   } else if (flags.sqlite !== undefined) {
     config.store = { type: 'sqlite', file: expandHome(flags.sqlite) }
+  } else if (shardsStore) {
+    if (config.store.type !== 'directory') throw new UsageError('--shard applies to a -dir store')
+    config.store.shard = true
   }
-  if (shardsStore && config.store.type !== 'directory') throw new UsageError('--shard applies to a -dir store')
-  if (flags.operator !== undefined) config.operatorPath = flags.operator
+  if (flags.operator !== undefined) config.operator = flags.operator
   if (flags.primary !== undefined) config.primary = flags.primary
   // The Go server took one URL; a comma-separated list is what nats-server clients accept too.
   if (flags.nats !== undefined) config.nats.servers = flags.nats.split(',').map((u) => u.trim()).filter(Boolean)
@@ -62,8 +62,22 @@ export function configFromFlags(flags: CliFlags, command: Command = { name: 'ser
     config.http.host = host
     config.http.port = port
   }
-  config.logging.level = flags.trace ? 'trace' : flags.debug ? 'debug' : 'info'
+  if (flags.trace) config.logging.level = 'trace'
+  else if (flags.debug) config.logging.level = 'debug'
+  if (flags.logFormat !== undefined) {
+    if (flags.logFormat !== 'text' && flags.logFormat !== 'json') {
+      throw new UsageError(`--log-format is text or json, not "${flags.logFormat}"`)
+    }
+    config.logging.format = flags.logFormat
+  }
   return config
+}
+
+/** Defaults < config file (`-c`, or NATS_ACCOUNTS_CONFIG) < environment < flags. */
+export async function configFor(flags: CliFlags, command: Command, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  const file = flags.config ?? (env.NATS_ACCOUNTS_CONFIG || undefined)
+  const loaded = await loadConfig({ file: file === undefined ? undefined : expandHome(file), env })
+  return { config: applyFlags(loaded.config, flags, command), warnings: loaded.warnings }
 }
 
 /**
@@ -87,14 +101,14 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     io.stdout.write(`nats-accounts ${VERSION}\n`)
     return 0
   }
-  const bootLogger = createLogger({ destination: io.stderr })
+  const bootLogger = createLogger({ destination: io.stderr, format: flags.logFormat === 'json' ? 'json' : 'text' })
   if (flags.nsc !== undefined || flags.readOnly) {
     for (const line of flags.nsc !== undefined ? NSC_REMOVED : RO_REMOVED) bootLogger.error(line)
     return 1
   }
-  let config: ServerConfig
+  let loaded: LoadedConfig
   try {
-    config = configFromFlags(flags, command)
+    loaded = await configFor(flags, command)
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`${err.message}\n`)
@@ -103,11 +117,13 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     bootLogger.error((err as Error).message)
     return 1
   }
-  const logger = createLogger({ level: config.logging.level, destination: io.stderr })
+  const { config } = loaded
+  const logger = createLogger({ level: config.logging.level, format: config.logging.format, destination: io.stderr })
+  for (const warning of loaded.warnings) logger.warn(warning)
   try {
     switch (command.name) {
       case 'serve':
-        return await serve(config, flags.dump, logger)
+        return await serve(config, flags, logger)
       case 'import':
         return await runImport(command.source, config, flags, io)
       case 'export':
@@ -119,7 +135,7 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   }
 }
 
-async function serve(config: ServerConfig, dump: boolean, logger: Logger): Promise<number> {
+async function serve(config: ServerConfig, flags: CliFlags, logger: Logger): Promise<number> {
   let server
   try {
     server = await createAccountServer({ config, logger })
@@ -129,12 +145,24 @@ async function serve(config: ServerConfig, dump: boolean, logger: Logger): Promi
     await server?.stop().catch(() => undefined)
     return 1
   }
-  if (dump) logger.info(`effective configuration:\n${JSON.stringify(config, null, 2)}`)
+  if (flags.dump) logger.info(`effective configuration:\n${JSON.stringify(config, null, 2)}`)
   const running = server
+  // SIGHUP re-reads file, environment and flags; a bad new configuration leaves the old one.
+  const reload = () => {
+    logger.info('received SIGHUP, reloading the configuration')
+    configFor(flags, { name: 'serve' })
+      .then(async (next) => {
+        for (const warning of next.warnings) logger.warn(warning)
+        await running.reload(next.config)
+      })
+      .catch((err: unknown) => logger.error(`reload failed, keeping the running configuration: ${(err as Error).message}`))
+  }
+  process.on('SIGHUP', reload)
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      process.off('SIGHUP', reload)
       logger.info(`received ${signal}, shutting down`)
       running.stop().then(
         () => resolve(0),

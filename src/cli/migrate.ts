@@ -4,7 +4,7 @@
  */
 import type { ServerConfig, StoreConfig } from '../config/types.js'
 import { ConfigError } from '../errors.js'
-import { loadOperatorFile } from '../jwt/trust.js'
+import { loadOperator } from '../jwt/trust.js'
 import { exportToDirectory, memoryResolverConfig, type ExportLine } from '../migrate/export.js'
 import { formatSummary, importItems, type ImportLine } from '../migrate/import.js'
 import { readSource } from '../migrate/sources.js'
@@ -30,10 +30,10 @@ async function withService<T>(
   options: { trusted: boolean; dryRun?: boolean },
   run: (service: AccountService) => Promise<T>,
 ): Promise<T> {
-  if (options.trusted && config.operatorPath === '') {
+  if (options.trusted && config.operator === '') {
     throw new ConfigError('this command needs -operator <operator JWT file>: every JWT is checked as a POST would be')
   }
-  const trust = config.operatorPath === '' ? null : await loadOperatorFile(config.operatorPath)
+  const trust = config.operator === '' ? null : await loadOperator(config.operator)
   const opened = await openStore(store)
   const service = new AccountService({ store: options.dryRun ? overlayStore(opened) : opened, trust })
   try {

@@ -1,8 +1,17 @@
 /**
- * The effective server configuration, after defaults, config file and flags are merged.
+ * The effective server configuration: defaults < config file < environment < flags.
  * @module
  */
-import type { LogLevel } from '../log/logger.js'
+import type { LogFormat, LogLevel } from '../log/logger.js'
+
+export type TlsFiles = {
+  /** PEM certificate chain; '' for none. */
+  cert: string
+  /** PEM private key; '' for none. */
+  key: string
+  /** PEM CA bundle: for HTTP, clients must present a certificate it signed (mTLS). */
+  ca: string
+}
 
 export type ServerConfig = {
   http: {
@@ -12,17 +21,25 @@ export type ServerConfig = {
     port: number
     /** Largest accepted POST body. @default 1 MiB */
     maxBodyBytes: number
+    /** Time to receive a whole request. @default 5000 ms */
+    readTimeoutMs: number
+    /** HTTPS when `cert` is set; mTLS when `ca` is set too. */
+    tls: TlsFiles
   }
   store: StoreConfig
-  /** Operator JWT file; '' means none (GETs are served, pushes refused). */
-  operatorPath: string
+  /** Operator JWT: a file path or the JWT itself; '' means none (GETs served, pushes refused). */
+  operator: string
+  /** System account public key; '' takes the operator's `system_account`. */
+  systemAccount: string
+  /** System account JWT (file path or the JWT itself), stored at start-up; '' for none. */
+  systemAccountJwt: string
   /** Default and cap of `/jwt/v1/pack?max`. @default 10000 */
   maxPack: number
   /** Account server whose pack is imported at start-up; '' for none. */
   primary: string
   /** HTTP timeout for the primary. @default 5000 ms */
   replicationTimeoutMs: number
-  logging: { level: LogLevel }
+  logging: { level: LogLevel; format: LogFormat }
   nats: NatsConfig
 }
 
@@ -31,6 +48,10 @@ export type NatsConfig = {
   servers: string[]
   /** Credentials of a system-account user; '' for none. */
   credentials: string
+  /** TLS to NATS: `ca` verifies the servers, `cert`/`key` authenticate us. */
+  tls: TlsFiles
+  /** `/readyz` fails while NATS is not connected. @default false */
+  required: boolean
   /** @default 5000 ms */
   connectTimeoutMs: number
   /** Wait between connection attempts, at start and after a disconnect. @default 1000 ms */
@@ -45,25 +66,31 @@ export type NatsConfig = {
   lookupTimeoutMs: number
 }
 
-/** SQLite unless a directory is asked for (`-dir`). */
+/** SQLite unless a directory is asked for. */
 export type StoreConfig =
   | { type: 'sqlite'; /** @default './data/accounts.db' */ file: string }
   | { type: 'directory'; dir: string; /** Two-character shard directories. */ shard: boolean }
 
 export const DEFAULT_SQLITE_FILE = './data/accounts.db'
 
+const NO_TLS: TlsFiles = { cert: '', key: '', ca: '' }
+
 export function defaultConfig(): ServerConfig {
   return {
-    http: { host: 'localhost', port: 9090, maxBodyBytes: 1024 * 1024 },
+    http: { host: 'localhost', port: 9090, maxBodyBytes: 1024 * 1024, readTimeoutMs: 5000, tls: { ...NO_TLS } },
     store: { type: 'sqlite', file: DEFAULT_SQLITE_FILE },
-    operatorPath: '',
+    operator: '',
+    systemAccount: '',
+    systemAccountJwt: '',
     maxPack: 10_000,
     primary: '',
     replicationTimeoutMs: 5000,
-    logging: { level: 'info' },
+    logging: { level: 'info', format: 'text' },
     nats: {
       servers: [],
       credentials: '',
+      tls: { ...NO_TLS },
+      required: false,
       connectTimeoutMs: 5000,
       reconnectWaitMs: 1000,
       notifyWindowMs: 500,

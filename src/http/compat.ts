@@ -87,15 +87,23 @@ function preflight(origin: string | undefined, method: string, requested: string
   return new Response(null, { status: 204, headers })
 }
 
+/** Told about every answered request: the route pattern ('unmatched' when none) and status. */
+export type RequestObserver = (route: string, method: string, status: number, seconds: number) => void
+
 /** Runs before routing: answers what the Go router answered itself, decorates the rest. */
-export function goCompat(routes: readonly RouteSpec[]): MiddlewareHandler {
+export function goCompat(routes: readonly RouteSpec[], observe?: RequestObserver): MiddlewareHandler {
   return async (c, next) => {
+    const started = observe ? performance.now() : 0
     const method = c.req.method
+    const done = (route: string, response: Response) => {
+      observe?.(route, method, response.status, (performance.now() - started) / 1000)
+      return response
+    }
     const origin = c.req.header('Origin')
     if (method === 'OPTIONS') {
       const requestedMethod = c.req.header('Access-Control-Request-Method')
       if (requestedMethod) {
-        return preflight(origin, requestedMethod, c.req.header('Access-Control-Request-Headers'))
+        return done('preflight', preflight(origin, requestedMethod, c.req.header('Access-Control-Request-Headers')))
       }
     }
     const path = c.req.path
@@ -118,8 +126,8 @@ export function goCompat(routes: readonly RouteSpec[]): MiddlewareHandler {
         Allow: allowHeader(match.spec),
       })
     }
-    if (early !== null) return withCors(early, origin, method)
+    if (early !== null) return done(match?.spec.path ?? 'unmatched', withCors(early, origin, method))
     await next()
-    withCors(c.res, origin, method)
+    done(match!.spec.path, withCors(c.res, origin, method))
   }
 }

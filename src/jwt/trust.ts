@@ -80,3 +80,24 @@ export async function loadOperatorFile(path: string): Promise<OperatorTrust> {
   }
   return parseOperator(text, path)
 }
+
+/** A setting that holds either a JWT itself (Kubernetes env/ConfigMap) or a file path. */
+export function isInlineJwt(value: string): boolean {
+  return /^\s*eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\s*$/.test(value)
+}
+
+/** Reads a JWT setting: the JWT itself, or the file it names. */
+export async function readJwtSetting(value: string, what: string): Promise<{ text: string; origin: string }> {
+  if (isInlineJwt(value)) return { text: value.trim(), origin: `${what} (inline JWT)` }
+  try {
+    return { text: await readFile(value, 'utf8'), origin: value }
+  } catch (err) {
+    throw new ConfigError(`cannot read ${what} ${value}: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+/** The operator from a setting: an inline JWT or a file. */
+export async function loadOperator(value: string): Promise<OperatorTrust> {
+  if (!isInlineJwt(value)) return loadOperatorFile(value)
+  return parseOperator(value.trim(), 'operator (inline JWT)')
+}

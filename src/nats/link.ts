@@ -21,6 +21,16 @@ export type LinkListener = {
   connected?(nc: NatsConnection): void
 }
 
+function tlsOptions(tls: NatsConfig['tls']) {
+  if (tls.ca === '' && tls.cert === '') return {}
+  return {
+    tls: {
+      ...(tls.ca ? { caFile: tls.ca } : {}),
+      ...(tls.cert ? { certFile: tls.cert, keyFile: tls.key } : {}),
+    },
+  }
+}
+
 export class NatsLink {
   readonly #config: NatsConfig
   readonly #logger: Logger
@@ -65,6 +75,7 @@ export class NatsLink {
           ...(this.#config.credentials
             ? { authenticator: credsAuthenticator(await readFile(this.#config.credentials)) }
             : {}),
+          ...tlsOptions(this.#config.tls),
         })
       } catch (err) {
         this.#logger.error(

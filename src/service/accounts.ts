@@ -10,6 +10,7 @@ import { accountKeyProblem } from '../jwt/nkeys.js'
 import type { AccountJwtMeta } from '../jwt/types.js'
 import type { OperatorTrust } from '../jwt/trust.js'
 import type { Logger } from '../log/logger.js'
+import type { Metrics } from '../metrics.js'
 import type { NotifyReport } from '../nats/notifier.js'
 import type { HistoryEntry, JwtStore, PutResult, PutSource, StoredAccount } from '../store/types.js'
 import { Lru } from './lru.js'
@@ -38,6 +39,7 @@ export type AccountServiceOptions = {
   fallback?: (pubkey: string) => Promise<string | null>
   /** For what happens outside a request (changes by other processes, their notifications). */
   logger?: Logger
+  metrics?: Metrics
 }
 
 export class StaleJwtError extends AccountServerError {
@@ -77,7 +79,8 @@ type Ticket = { pubkey: string; valid: boolean }
 
 export class AccountService {
   readonly store: JwtStore
-  readonly trust: OperatorTrust | null
+  /** Replaced when the configuration is reloaded: new signing keys apply to the next push. */
+  trust: OperatorTrust | null
   readonly now: () => number
   readonly #cache: Lru<string, CachedAccount>
   readonly #loads = new Map<string, { flight: Promise<CachedAccount | null>; ticket: Ticket }>()
@@ -85,6 +88,7 @@ export class AccountService {
   readonly #notifier: AccountServiceOptions['notifier']
   readonly #fallback: AccountServiceOptions['fallback']
   readonly #logger: Logger | undefined
+  readonly #metrics: Metrics | undefined
   readonly #unwatch: (() => void) | undefined
 
   constructor(options: AccountServiceOptions) {
@@ -95,6 +99,7 @@ export class AccountService {
     this.#notifier = options.notifier
     this.#fallback = options.fallback
     this.#logger = options.logger
+    this.#metrics = options.metrics
     this.#unwatch = this.store.watch?.((pubkeys) => void this.#changedElsewhere(pubkeys))
   }
 
@@ -124,6 +129,7 @@ export class AccountService {
   async #notify(account: StoredAccount, why: string): Promise<NotifyReport | undefined> {
     if (this.#notifier === undefined) return undefined
     const report = await this.#notifier.notify(account)
+    this.#metrics?.notification(report)
     await this.store.recordNotification?.(account.pubkey, account.jti, report.summary)
     this.#logger?.info({ account: account.pubkey, jti: account.jti, reason: why }, report.summary)
     return report
@@ -204,6 +210,17 @@ export class AccountService {
    * @throws AccountServerError for every rejected JWT; StaleJwtError when a newer one is stored
    */
   async push(token: string, options: PushOptions): Promise<PushResult> {
+    try {
+      const result = await this.#push(token, options)
+      this.#metrics?.push(result.outcome)
+      return result
+    } catch (err) {
+      this.#metrics?.push(err instanceof StaleJwtError || err instanceof DeletedAccountError ? 'stale' : 'rejected')
+      throw err
+    }
+  }
+
+  async #push(token: string, options: PushOptions): Promise<PushResult> {
     if (options.expectedKey !== undefined) assertAccountKey(options.expectedKey)
     const account = checkAccountJwt(token, {
       trust: this.trust,

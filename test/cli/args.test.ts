@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { expandHome, parseCommandLine, parseHostPort } from '../../src/cli/args.js'
-import { configFromFlags } from '../../src/cli/main.js'
+import { applyFlags } from '../../src/cli/main.js'
+import { defaultConfig } from '../../src/config/types.js'
 import { homedir } from 'node:os'
 
 const parseFlags = (argv: string[]) => parseCommandLine(argv).flags
+const configFromFlags_ = (...args: [Parameters<typeof applyFlags>[1], Parameters<typeof applyFlags>[2]?]) =>
+  applyFlags(defaultConfig(), ...args)
 
 describe('flags', () => {
   it('takes Go-style single-dash long flags, -x=value and double dashes', () => {
@@ -54,40 +57,39 @@ describe('flags', () => {
 
   it('expands ~ in -dir', () => {
     expect(expandHome('~/x')).toBe(`${homedir()}/x`)
-    expect(configFromFlags(parseFlags(['-dir', '~/s'])).store).toEqual({ type: 'directory', dir: `${homedir()}/s`, shard: false })
+    expect(configFromFlags_(parseFlags(['-dir', '~/s'])).store).toEqual({ type: 'directory', dir: `${homedir()}/s`, shard: false })
   })
 
   it('chooses the store: SQLite by default, --sqlite, -dir with --shard', () => {
-    expect(configFromFlags(parseFlags(['--sqlite', '/x.db'])).store).toEqual({ type: 'sqlite', file: '/x.db' })
-    expect(configFromFlags(parseFlags(['-dir', '/d', '--shard'])).store).toEqual({ type: 'directory', dir: '/d', shard: true })
-    expect(() => configFromFlags(parseFlags(['-dir', '/d', '--sqlite', '/x.db']))).toThrow('choose one')
-    expect(() => configFromFlags(parseFlags(['--shard']))).toThrow('--shard applies to a -dir store')
+    expect(configFromFlags_(parseFlags(['--sqlite', '/x.db'])).store).toEqual({ type: 'sqlite', file: '/x.db' })
+    expect(configFromFlags_(parseFlags(['-dir', '/d', '--shard'])).store).toEqual({ type: 'directory', dir: '/d', shard: true })
+    expect(() => configFromFlags_(parseFlags(['-dir', '/d', '--sqlite', '/x.db']))).toThrow('choose one')
+    expect(() => configFromFlags_(parseFlags(['--shard']))).toThrow('--shard applies to a -dir store')
     const exporting = parseCommandLine(['export', '/t', '-dir', '/d', '--shard'])
-    expect(configFromFlags(exporting.flags, exporting.command).store).toEqual({ type: 'directory', dir: '/d', shard: false })
+    expect(configFromFlags_(exporting.flags, exporting.command).store).toEqual({ type: 'directory', dir: '/d', shard: false })
   })
 
   it('defaults to the SQLite store ./data/accounts.db on localhost:9090', () => {
-    const config = configFromFlags(parseFlags([]))
+    const config = configFromFlags_(parseFlags([]))
     expect(config.store).toEqual({ type: 'sqlite', file: './data/accounts.db' })
     expect(config.http).toMatchObject({ host: 'localhost', port: 9090 })
     expect(config.logging.level).toBe('info')
   })
 
   it('takes -primary', () => {
-    expect(configFromFlags(parseFlags(['-primary', 'http://p:9090'])).primary).toBe('http://p:9090')
+    expect(configFromFlags_(parseFlags(['-primary', 'http://p:9090'])).primary).toBe('http://p:9090')
   })
 
   it('takes -nats as a comma-separated list and -creds with ~ expanded', () => {
-    const config = configFromFlags(parseFlags(['-nats', 'nats://a:1, nats://b:2', '-creds', '~/sys.creds']))
+    const config = configFromFlags_(parseFlags(['-nats', 'nats://a:1, nats://b:2', '-creds', '~/sys.creds']))
     expect(config.nats.servers).toEqual(['nats://a:1', 'nats://b:2'])
     expect(config.nats.credentials).toBe(`${homedir()}/sys.creds`)
-    expect(configFromFlags(parseFlags([])).nats.servers).toEqual([])
+    expect(configFromFlags_(parseFlags([])).nats.servers).toEqual([])
   })
 
-  it.each([['-c', 'x']])(
-    'says %s is not supported yet',
-    (flag, value) => {
-      expect(() => configFromFlags(parseFlags([flag, value]))).toThrow(`${flag} is not supported yet`)
-    },
-  )
+  it('applies --log-format, and -D/-V over the configured level', () => {
+    expect(configFromFlags_(parseFlags(['--log-format', 'json'])).logging.format).toBe('json')
+    expect(() => configFromFlags_(parseFlags(['--log-format', 'xml']))).toThrow('--log-format is text or json, not "xml"')
+    expect(configFromFlags_(parseFlags(['-V'])).logging.level).toBe('trace')
+  })
 })

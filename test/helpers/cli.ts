@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { waitFor } from './nats-server.js'
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
-const RESOLVER_LINE = /resolver: URL\((http:\/\/[^)]+)\)/
+const RESOLVER_LINE = /resolver: URL\((https?:\/\/[^)]+)\)/
 
 export type CliProcess = {
   child: ChildProcess
@@ -20,9 +20,12 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL')
 })
 
-export function runCli(args: readonly string[], options: { cwd?: string } = {}): CliProcess {
+export type CliOptions = { cwd?: string; /** Added to this process's environment. */ env?: NodeJS.ProcessEnv }
+
+export function runCli(args: readonly string[], options: CliOptions = {}): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   live.add(child)
@@ -47,7 +50,7 @@ export type RunningServer = CliProcess & {
 }
 
 /** Starts the server on a free loopback port and waits for its resolver line. */
-export async function startServer(args: readonly string[], options: { cwd?: string } = {}): Promise<RunningServer> {
+export async function startServer(args: readonly string[], options: CliOptions = {}): Promise<RunningServer> {
   const proc = runCli(['-hp', '127.0.0.1:0', ...args], options)
   let ended = false
   void proc.exited.then(() => (ended = true))

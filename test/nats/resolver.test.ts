@@ -29,7 +29,7 @@ afterAll(async () => {
 
 async function accountServer(nats: string, extra: Parameters<typeof startAccountServer>[0] = {}) {
   const server = await startAccountServer({
-    operatorPath: set.operatorPath,
+    operator: set.operatorPath,
     store: { type: 'sqlite', file: join(await tempDir(), 'accounts.db') },
     ...extra,
     nats: { servers: [nats], credentials: SYS_CREDS, reconnectWaitMs: 100, ...extra.nats },

@@ -1,24 +1,57 @@
 /**
- * Fixed and operator routes: `/healthz`, `/jwt/v1/help`, `/jwt/v1/operator`.
+ * Fixed, operator and operations routes: `/healthz`, `/readyz`, `/metrics`, `/jwt/v1/help`,
+ * `/jwt/v1/operator`.
  * @module
  */
 import { Hono } from 'hono'
-import type { OperatorTrust } from '../../jwt/trust.js'
+import type { Metrics } from '../../metrics.js'
+import type { AccountService } from '../../service/accounts.js'
 import { decodedJwtResponse } from '../decode-view.js'
 import { flag } from '../flags.js'
 import { HELP_TEXT } from '../help-text.js'
+import { TEXT_HEADERS } from '../status.js'
 
-export function infoRoutes(trust: OperatorTrust | null): Hono {
+export type Readiness = {
+  /** `/readyz` fails while NATS is down. */
+  natsRequired: boolean
+  natsConnected: () => boolean
+}
+
+/** A valid account key (all-zero bytes) no one holds: a lookup proves the store answers. */
+const PROBE_KEY = 'A'.repeat(56)
+
+export function infoRoutes(service: AccountService, options: { metrics?: Metrics; readiness?: Readiness }): Hono {
   const app = new Hono()
+  // Liveness: the process serves HTTP; never fails on a dependency.
   app.get('/healthz', () => new Response(null, { status: 200 }))
-  app.get('/jwt/v1/help', () => new Response(HELP_TEXT, { headers: { 'Content-Type': 'text/plain' } }))
-  if (trust !== null) {
-    // Served as read from disk, untrimmed, like the Go server; `text` wins over `decode`.
-    app.get('/jwt/v1/operator', (c) => {
-      if (flag(c, 'text')) return new Response(trust.source, { headers: { 'Content-Type': 'text/plain' } })
-      if (flag(c, 'decode')) return decodedJwtResponse(trust.source)
-      return new Response(trust.source, { headers: { 'Content-Type': 'application/jwt' } })
-    })
+  app.get('/readyz', async () => {
+    const problems: string[] = []
+    try {
+      await service.store.get(PROBE_KEY)
+    } catch (err) {
+      problems.push(`store: ${(err as Error).message}`)
+    }
+    const { readiness } = options
+    if (readiness?.natsRequired && !readiness.natsConnected()) problems.push('NATS: not connected')
+    return problems.length === 0
+      ? new Response('ready\n', { headers: TEXT_HEADERS })
+      : new Response(`not ready: ${problems.join('; ')}\n`, { status: 503, headers: TEXT_HEADERS })
+  })
+  const { metrics } = options
+  if (metrics !== undefined) {
+    app.get('/metrics', async () =>
+      new Response(await metrics.registry.metrics(), { headers: { 'Content-Type': metrics.registry.contentType } }),
+    )
   }
+  app.get('/jwt/v1/help', () => new Response(HELP_TEXT, { headers: { 'Content-Type': 'text/plain' } }))
+  // Served as read (untrimmed), like the Go server; `text` wins over `decode`. Without an
+  // operator the route does not exist, as in the Go server (the trust may come on reload).
+  app.get('/jwt/v1/operator', (c) => {
+    const trust = service.trust
+    if (trust === null) return new Response('404 page not found\n', { status: 404, headers: TEXT_HEADERS })
+    if (flag(c, 'text')) return new Response(trust.source, { headers: { 'Content-Type': 'text/plain' } })
+    if (flag(c, 'decode')) return decodedJwtResponse(trust.source)
+    return new Response(trust.source, { headers: { 'Content-Type': 'application/jwt' } })
+  })
   return app
 }

@@ -1,0 +1,223 @@
+/**
+ * Builds the configuration: defaults < config file (`-c`, the Go server's format and keys) <
+ * environment (`NATS_ACCOUNTS_*`) < flags. Keys match as the Go server matched them (any letter
+ * case), and `_`/`-` are ignored too, so nats-server-style names (`system_account`) work.
+ * Unknown keys are warnings; bad values are errors naming file, line and key.
+ * @module
+ */
+import { ConfigError } from '../errors.js'
+import type { LogFormat, LogLevel } from '../log/logger.js'
+import { parseConfigFile, positionOf, type ConfigMap, type ConfigValue } from './parser.js'
+import { defaultConfig, type ServerConfig } from './types.js'
+
+type Kind = 'string' | 'int' | 'bool' | 'strings' | 'duration'
+type Value = string | number | boolean | string[]
+type StoreDraft = { dir?: string; sqlite?: string; shard?: boolean }
+type Layer = { config: ServerConfig; store: StoreDraft; warnings: string[] }
+
+type Entry = {
+  kind: Kind
+  /** `NATS_ACCOUNTS_<env>` sets it from the environment. */
+  env?: string
+  set(layer: Layer, value: never): void
+}
+
+const NSC_REMOVED =
+  'support for direct access of the nsc folder has been removed: use a dedicated store directory and specify the operator jwt path instead'
+const RO_REMOVED =
+  'support for read only directory access with file system updates has been removed: use a dedicated store directory and specify the operator jwt path instead'
+
+const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error']
+const FORMATS: readonly LogFormat[] = ['text', 'json']
+
+const ignored = (why: string): Entry => ({
+  kind: 'string',
+  set: (layer: Layer) => void layer.warnings.push(why),
+})
+
+/** Keys by normalised path (lower case, no `_` or `-`). */
+const ENTRIES: Record<string, Entry> = {
+  // The Go server's keys (nas-spec §9).
+  'logging.debug': { kind: 'bool', set: (l, v: boolean) => v && l.config.logging.level === 'info' && (l.config.logging.level = 'debug') },
+  'logging.trace': { kind: 'bool', set: (l, v: boolean) => v && (l.config.logging.level = 'trace') },
+  'logging.time': { kind: 'bool', set: () => undefined },
+  'logging.colors': { kind: 'bool', set: () => undefined },
+  'logging.pid': { kind: 'bool', set: () => undefined },
+  'nats.servers': { kind: 'strings', env: 'NATS_SERVERS', set: (l, v: string[]) => (l.config.nats.servers = v) },
+  'nats.connecttimeout': { kind: 'duration', set: (l, v: number) => (l.config.nats.connectTimeoutMs = v) },
+  'nats.reconnectwait': { kind: 'duration', set: (l, v: number) => (l.config.nats.reconnectWaitMs = Math.max(1, v)) },
+  'nats.maxreconnects': { kind: 'int', set: (l, v: number) => v !== -1 && l.warnings.push('nats.maxreconnects: nats-accounts always reconnects') },
+  'nats.tls.root': { kind: 'string', set: (l, v: string) => (l.config.nats.tls.ca = v) },
+  'nats.tls.cert': { kind: 'string', env: 'NATS_TLS_CERT', set: (l, v: string) => (l.config.nats.tls.cert = v) },
+  'nats.tls.key': { kind: 'string', env: 'NATS_TLS_KEY', set: (l, v: string) => (l.config.nats.tls.key = v) },
+  'nats.usercredentials': { kind: 'string', set: (l, v: string) => (l.config.nats.credentials = v) },
+  'http.host': { kind: 'string', env: 'HTTP_HOST', set: (l, v: string) => (l.config.http.host = v) },
+  'http.port': { kind: 'int', env: 'HTTP_PORT', set: (l, v: number) => (l.config.http.port = v) },
+  'http.tls.cert': { kind: 'string', env: 'HTTP_TLS_CERT', set: (l, v: string) => (l.config.http.tls.cert = v) },
+  'http.tls.key': { kind: 'string', env: 'HTTP_TLS_KEY', set: (l, v: string) => (l.config.http.tls.key = v) },
+  'http.tls.root': ignored('http.tls.root is ignored (as by the Go server); http.tls.ca asks clients for certificates'),
+  'http.readtimeout': { kind: 'duration', set: (l, v: number) => (l.config.http.readTimeoutMs = v) },
+  'http.writetimeout': { kind: 'duration', set: () => undefined },
+  'store.dir': { kind: 'string', env: 'STORE_DIR', set: (l, v: string) => (l.store.dir = v) },
+  'store.shard': { kind: 'bool', env: 'STORE_SHARD', set: (l, v: boolean) => (l.store.shard = v) },
+  'store.cleanupinterval': { kind: 'int', set: () => undefined },
+  'store.nsc': { kind: 'string', set: () => { throw new ConfigError(NSC_REMOVED) } },
+  'store.readonly': { kind: 'bool', set: (_l, v: boolean) => { if (v) throw new ConfigError(RO_REMOVED) } },
+  operatorjwtpath: { kind: 'string', set: (l, v: string) => (l.config.operator = v) },
+  systemaccountjwtpath: { kind: 'string', set: (l, v: string) => (l.config.systemAccountJwt = v) },
+  signrequestsubject: {
+    kind: 'string',
+    set: (l, v: string) => v !== '' && l.warnings.push('signrequestsubject: the signing service is not supported; self-signed JWTs are refused'),
+  },
+  signrequesttimeout: { kind: 'duration', set: (l, v: number) => (l.config.nats.lookupTimeoutMs = v) },
+  primary: { kind: 'string', env: 'PRIMARY', set: (l, v: string) => (l.config.primary = v) },
+  replicationtimeout: { kind: 'duration', set: (l, v: number) => (l.config.replicationTimeoutMs = v) },
+  maxreplicationpack: { kind: 'int', set: (l, v: number) => (l.config.maxPack = v) },
+  // nats-server's names and our own.
+  operator: { kind: 'string', env: 'OPERATOR', set: (l, v: string) => (l.config.operator = v) },
+  systemaccount: { kind: 'string', env: 'SYSTEM_ACCOUNT', set: (l, v: string) => (l.config.systemAccount = v) },
+  systemaccountjwt: { kind: 'string', env: 'SYSTEM_ACCOUNT_JWT', set: (l, v: string) => (l.config.systemAccountJwt = v) },
+  'store.sqlite': { kind: 'string', env: 'STORE_SQLITE', set: (l, v: string) => (l.store.sqlite = v) },
+  'http.maxbody': { kind: 'int', set: (l, v: number) => (l.config.http.maxBodyBytes = v) },
+  'http.tls.ca': { kind: 'string', env: 'HTTP_TLS_CA', set: (l, v: string) => (l.config.http.tls.ca = v) },
+  'nats.creds': { kind: 'string', env: 'NATS_CREDS', set: (l, v: string) => (l.config.nats.credentials = v) },
+  'nats.tls.ca': { kind: 'string', env: 'NATS_TLS_CA', set: (l, v: string) => (l.config.nats.tls.ca = v) },
+  'nats.required': { kind: 'bool', env: 'NATS_REQUIRED', set: (l, v: boolean) => (l.config.nats.required = v) },
+  'nats.notifywindow': { kind: 'duration', set: (l, v: number) => (l.config.nats.notifyWindowMs = v) },
+  'nats.packinterval': { kind: 'duration', set: (l, v: number) => (l.config.nats.packIntervalMs = v) },
+  'nats.lookuptimeout': { kind: 'duration', set: (l, v: number) => (l.config.nats.lookupTimeoutMs = v) },
+  'logging.level': {
+    kind: 'string',
+    env: 'LOG_LEVEL',
+    set: (l, v: string) => (l.config.logging.level = oneOf(v.toLowerCase(), LEVELS, 'a log level')),
+  },
+  'logging.format': {
+    kind: 'string',
+    env: 'LOG_FORMAT',
+    set: (l, v: string) => (l.config.logging.format = oneOf(v.toLowerCase(), FORMATS, 'a log format')),
+  },
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new Error(`"${value}" is not ${what} (${allowed.join(', ')})`)
+  }
+  return value as T
+}
+
+export const ENV_PREFIX = 'NATS_ACCOUNTS_'
+
+/** The documented environment variables, for the README and `-h`. */
+export const ENV_KEYS = Object.entries(ENTRIES)
+  .filter(([, e]) => e.env)
+  .map(([key, e]) => ({ name: `${ENV_PREFIX}${e.env}`, key }))
+
+const normalise = (key: string) => key.toLowerCase().replace(/[_-]/g, '')
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+/** Go's conversions (nas-spec §9): bools from "true", ints from numeric strings. */
+function convert(kind: Kind, raw: ConfigValue): Value {
+  switch (kind) {
+    case 'string':
+      if (typeof raw === 'string') return raw
+      if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw)
+      throw new Error(`expected a string, got ${describe(raw)}`)
+    case 'bool':
+      if (typeof raw === 'boolean') return raw
+      if (typeof raw === 'string') return raw.toLowerCase() === 'true'
+      throw new Error(`expected true or false, got ${describe(raw)}`)
+    case 'int':
+      if (typeof raw === 'number' && Number.isInteger(raw)) return raw
+      if (typeof raw === 'string' && /^-?\d+$/.test(raw.trim())) return Number(raw)
+      throw new Error(`expected an integer, got ${describe(raw)}`)
+    case 'duration': {
+      if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return raw
+      const match = typeof raw === 'string' ? DURATION.exec(raw.trim()) : null
+      if (match) return Math.round(Number(match[1]) * UNIT_MS[match[2]!]!)
+      if (typeof raw === 'string' && /^\d+$/.test(raw.trim())) return Number(raw)
+      throw new Error(`expected milliseconds or a duration like "2s", got ${describe(raw)}`)
+    }
+    case 'strings':
+      if (Array.isArray(raw)) return raw.map((item) => convert('string', item) as string)
+      if (typeof raw === 'string') return raw.split(',').map((s) => s.trim()).filter(Boolean)
+      return [convert('string', raw) as string]
+  }
+}
+
+function describe(value: ConfigValue): string {
+  if (Array.isArray(value)) return 'a list'
+  if (value instanceof Date) return 'a date'
+  if (typeof value === 'object') return 'a block'
+  return JSON.stringify(value)
+}
+
+function apply(layer: Layer, entry: Entry, raw: ConfigValue, where: string): void {
+  let value: Value
+  try {
+    value = convert(entry.kind, raw)
+    entry.set(layer, value as never)
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${where}: ${err.message}`)
+    throw new ConfigError(`${where}: ${(err as Error).message}`)
+  }
+}
+
+function walk(layer: Layer, map: ConfigMap, prefix: string, file: string): void {
+  for (const [key, raw] of Object.entries(map)) {
+    const path = prefix + normalise(key)
+    const at = positionOf(map, key)
+    const where = `${at ? `${at.file}:${at.line}` : file}: ${prefix}${key}`
+    const entry = ENTRIES[path]
+    if (entry !== undefined) apply(layer, entry, raw, where)
+    else if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !(raw instanceof Date)) {
+      if (Object.keys(ENTRIES).some((known) => known.startsWith(`${path}.`))) walk(layer, raw, `${path}.`, file)
+      else layer.warnings.push(`${where}: unknown key, ignored`)
+    } else layer.warnings.push(`${where}: unknown key, ignored`)
+  }
+}
+
+/** The store a layer names; both kinds in one layer is a mistake worth stopping for. */
+function settleStore(layer: Layer, where: string): void {
+  const { dir, sqlite, shard } = layer.store
+  if (dir !== undefined && sqlite !== undefined) {
+    throw new ConfigError(`${where}: store.dir and store.sqlite name two different stores: choose one`)
+  }
+  if (dir !== undefined) layer.config.store = { type: 'directory', dir, shard: shard ?? false }
+  else if (sqlite !== undefined) layer.config.store = { type: 'sqlite', file: sqlite }
+  else if (shard !== undefined) {
+    if (layer.config.store.type === 'directory') layer.config.store.shard = shard
+    else layer.warnings.push(`${where}: store.shard applies to a directory store (store.dir), ignored`)
+  }
+  layer.store = {}
+}
+
+export type LoadedConfig = { config: ServerConfig; warnings: string[] }
+
+/**
+ * Defaults, then the config file (when given), then `NATS_ACCOUNTS_*` variables.
+ * Flags go on top (`cli/main.ts`).
+ * @throws ConfigError naming file:line and key, or the variable
+ */
+export async function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedConfig> {
+  const layer: Layer = { config: defaultConfig(), store: {}, warnings: [] }
+  if (options.file !== undefined) {
+    let map: ConfigMap
+    try {
+      map = await parseConfigFile(options.file, { env: options.env })
+    } catch (err) {
+      throw new ConfigError(`error reading configuration file: ${(err as Error).message}`, { cause: err })
+    }
+    walk(layer, map, '', options.file)
+    settleStore(layer, options.file)
+  }
+  const env = options.env ?? process.env
+  for (const [path, entry] of Object.entries(ENTRIES)) {
+    const name = entry.env && `${ENV_PREFIX}${entry.env}`
+    const value = name ? env[name] : undefined
+    if (name && value !== undefined && value !== '') apply(layer, entry, value, `${name} (${path})`)
+  }
+  settleStore(layer, 'environment')
+  return { config: layer.config, warnings: layer.warnings }
+}

@@ -1,0 +1,114 @@
+/**
+ * Prometheus metrics (`GET /metrics`): requests by route and status with latencies, store
+ * operations and errors, accounts stored, pushes by verdict, notifications and what the
+ * nats-servers answered, and the NATS connection state.
+ * @module
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { NotifyReport } from './nats/notifier.js'
+import type { JwtStore } from './store/types.js'
+
+export class Metrics {
+  readonly registry = new Registry()
+  readonly #requests = new Counter({
+    name: 'nats_accounts_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  })
+  readonly #latency = new Histogram({
+    name: 'nats_accounts_http_request_duration_seconds',
+    help: 'HTTP request latency by route and method',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  })
+  readonly #storeOps = new Counter({
+    name: 'nats_accounts_store_operations_total',
+    help: 'Store operations by kind and result',
+    labelNames: ['operation', 'result'] as const,
+    registers: [this.registry],
+  })
+  readonly #pushes = new Counter({
+    name: 'nats_accounts_jwt_pushes_total',
+    help: 'Account JWTs received (HTTP, NATS, imports) by verdict',
+    labelNames: ['verdict'] as const,
+    registers: [this.registry],
+  })
+  readonly #notifications = new Counter({
+    name: 'nats_accounts_notifications_total',
+    help: 'Update notifications: sent, or deferred until NATS is back',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  })
+  readonly #replies = new Counter({
+    name: 'nats_accounts_notification_replies_total',
+    help: 'Replies of nats-servers to update notifications',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  })
+
+  constructor(options: { store: JwtStore; natsConnected?: () => boolean }) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'nats_accounts_' })
+    const { store, natsConnected } = options
+    new Gauge({
+      name: 'nats_accounts_accounts_stored',
+      help: 'Account JWTs in the store',
+      registers: [this.registry],
+      async collect() {
+        this.set(await store.count())
+      },
+    })
+    new Gauge({
+      name: 'nats_accounts_nats_connected',
+      help: '1 while connected to NATS, 0 otherwise (absent without NATS)',
+      registers: natsConnected ? [this.registry] : [],
+      collect() {
+        this.set(natsConnected?.() ? 1 : 0)
+      },
+    })
+  }
+
+  request(route: string, method: string, status: number, seconds: number): void {
+    this.#requests.labels(route, method, String(status)).inc()
+    this.#latency.labels(route, method).observe(seconds)
+  }
+
+  storeOperation(operation: string, ok: boolean): void {
+    this.#storeOps.labels(operation, ok ? 'ok' : 'error').inc()
+  }
+
+  push(verdict: string): void {
+    this.#pushes.labels(verdict).inc()
+  }
+
+  notification(report: NotifyReport): void {
+    this.#notifications.labels(report.sent ? 'sent' : 'deferred').inc()
+    if (report.updated > 0) this.#replies.labels('updated').inc(report.updated)
+    if (report.skipped > 0) this.#replies.labels('skipped').inc(report.skipped)
+    if (report.failed.length > 0) this.#replies.labels('failed').inc(report.failed.length)
+  }
+}
+
+/** Counts every store operation and its failures, around any driver. */
+export function instrumentStore(store: JwtStore, metrics: Metrics): JwtStore {
+  const count = <A extends unknown[], R>(operation: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        const result = await fn(...args)
+        metrics.storeOperation(operation, true)
+        return result
+      } catch (err) {
+        metrics.storeOperation(operation, false)
+        throw err
+      }
+    }
+  // Drivers are closures over their state (no `this`), so their methods can be passed around.
+  return {
+    ...store,
+    get: count('get', store.get),
+    put: count('put', store.put),
+    delete: count('delete', store.delete),
+    hash: count('hash', store.hash),
+  }
+}

@@ -1,0 +1,184 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config/load.js'
+import { defaultConfig } from '../../src/config/types.js'
+import { tempDir } from '../helpers/tmp.js'
+
+async function configFile(text: string, name = 'server.conf'): Promise<string> {
+  const file = join(await tempDir(), name)
+  await writeFile(file, text)
+  return file
+}
+
+describe('config file: the Go server documented examples', () => {
+  it('reads the legacy docs example', async () => {
+    const file = await configFile(`
+operatorjwtpath: "/users/synadia/.nsc/nats/O/O.jwt"
+systemaccountjwtpath: "/users/synadia/.nsc/nats/O/accounts/SYS/SYS.jwt"
+http { port: 9090 }
+store { dir: "/tmp/as_store", readonly: false, shard: true }
+nats { servers: ["nats://localhost:4222"], usercredentials: "/users/synadia/.nkeys/creds/O/SYS/sys.creds" }
+logging { time: true, debug: false, trace: false, colors: true, pid: false }
+`)
+    const { config, warnings } = await loadConfig({ file, env: {} })
+    expect(warnings).toEqual([])
+    const expected = defaultConfig()
+    expected.operator = '/users/synadia/.nsc/nats/O/O.jwt'
+    expected.systemAccountJwt = '/users/synadia/.nsc/nats/O/accounts/SYS/SYS.jwt'
+    expected.store = { type: 'directory', dir: '/tmp/as_store', shard: true }
+    expected.nats.servers = ['nats://localhost:4222']
+    expected.nats.credentials = '/users/synadia/.nkeys/creds/O/SYS/sys.creds'
+    expect(config).toEqual(expected)
+  })
+
+  it('matches keys in any letter case, as the Go server did (its TestStartWithConfigFileFlag)', async () => {
+    const file = await configFile(`
+OperatorJWTPath: "/op.jwt"
+systemaccountjwtpath: "/sys.jwt"
+primary: "http://primary:9090"
+http {
+  host: "127.0.0.1"
+  port: 9091
+  readtimeout: 2000
+  writetimeout: 2000
+}
+store {
+  dir: "/store"
+  readonly: false
+  shard: false
+}
+logging { Time: true, Debug: true }
+nats {
+  servers: ["nats://a:4222", "nats://b:4222"]
+  usercredentials: "/sys.creds"
+  ConnectTimeout: 1000
+  ReconnectWait: 10000
+}
+maxreplicationpack: 50
+replicationtimeout: 100
+`)
+    const { config } = await loadConfig({ file, env: {} })
+    expect(config).toMatchObject({
+      operator: '/op.jwt',
+      systemAccountJwt: '/sys.jwt',
+      primary: 'http://primary:9090',
+      http: { host: '127.0.0.1', port: 9091, readTimeoutMs: 2000 },
+      store: { type: 'directory', dir: '/store', shard: false },
+      logging: { level: 'debug' },
+      nats: { servers: ['nats://a:4222', 'nats://b:4222'], credentials: '/sys.creds', connectTimeoutMs: 1000, reconnectWaitMs: 10_000 },
+      maxPack: 50,
+      replicationTimeoutMs: 100,
+    })
+  })
+})
+
+describe('config file: nats-server style and our own keys', () => {
+  it('takes operator, system_account, system_account_jwt, store.sqlite, TLS, durations', async () => {
+    const file = await configFile(`
+operator = "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.AA"
+system_account = ADIONZ4A6O7CHSF63YXCZX4MZSXB2CDJYAVACXF3XGAD4XPVYC7IF57U
+system_account_jwt = /sys.jwt
+store { sqlite: /var/lib/accounts.db }
+http { tls { cert: /c.pem, key: /k.pem, ca: /ca.pem }, max_body: 2048 }
+nats {
+  servers: nats://n:4222
+  creds: /s.creds
+  tls { root: /nca.pem, cert: /nc.pem, key: /nk.pem }
+  required: true
+  notify_window: "250ms"
+  pack_interval: "2m"
+  lookup_timeout: 300
+}
+logging { level: warn, format: JSON }
+`)
+    const { config } = await loadConfig({ file, env: {} })
+    expect(config).toMatchObject({
+      operator: 'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.AA',
+      systemAccount: 'ADIONZ4A6O7CHSF63YXCZX4MZSXB2CDJYAVACXF3XGAD4XPVYC7IF57U',
+      systemAccountJwt: '/sys.jwt',
+      store: { type: 'sqlite', file: '/var/lib/accounts.db' },
+      http: { tls: { cert: '/c.pem', key: '/k.pem', ca: '/ca.pem' }, maxBodyBytes: 2048 },
+      nats: {
+        servers: ['nats://n:4222'],
+        credentials: '/s.creds',
+        tls: { ca: '/nca.pem', cert: '/nc.pem', key: '/nk.pem' },
+        required: true,
+        notifyWindowMs: 250,
+        packIntervalMs: 120_000,
+        lookupTimeoutMs: 300,
+      },
+      logging: { level: 'warn', format: 'json' },
+    })
+  })
+
+  it('resolves $VARIABLES from the file and the environment', async () => {
+    const file = await configFile('PORT: 9555\nhttp { port: $PORT, host: $HOST }\n')
+    const { config } = await loadConfig({ file, env: { HOST: '10.0.0.1' } })
+    expect(config.http).toMatchObject({ port: 9555, host: '10.0.0.1' })
+  })
+
+  it('warns about unknown keys with file and line, and about keys that do nothing here', async () => {
+    const file = await configFile('http { port: 1, colour: red }\nbogus: 1\nsignrequestsubject: sign\nnats { maxreconnects: 5 }\n')
+    const { warnings } = await loadConfig({ file, env: {} })
+    expect(warnings).toEqual([
+      `${file}:1: http.colour: unknown key, ignored`,
+      `${file}:2: bogus: unknown key, ignored`,
+      'signrequestsubject: the signing service is not supported; self-signed JWTs are refused',
+      'nats.maxreconnects: nats-accounts always reconnects',
+    ])
+  })
+})
+
+describe('config errors name the file, the line and the key', () => {
+  it.each([
+    ['http {\n  port: abc\n}\n', ':2: http.port: expected an integer, got "abc"'],
+    ['store { readonly: true }\n', ':1: store.readonly: support for read only directory access with file system updates has been removed'],
+    ['store { nsc: /x }\n', ':1: store.nsc: support for direct access of the nsc folder has been removed'],
+    ['store { dir: /a, sqlite: /b.db }\n', ': store.dir and store.sqlite name two different stores: choose one'],
+    ['http { port: [1, 2] }\n', ':1: http.port: expected an integer, got a list'],
+    ['logging { level: loud }\n', ':1: logging.level: "loud" is not a log level (trace, debug, info, warn, error)'],
+    ['nats { reconnectwait: "soon" }\n', ':1: nats.reconnectwait: expected milliseconds or a duration like "2s", got "soon"'],
+    ['http { port: "1\n', ':1: '],
+  ])('%j', async (text, message) => {
+    const file = await configFile(text)
+    await expect(loadConfig({ file, env: {} })).rejects.toThrow(message)
+    await expect(loadConfig({ file, env: {} })).rejects.toMatchObject({ code: 'ERR_CONFIG' })
+  })
+
+  it('names a missing file', async () => {
+    await expect(loadConfig({ file: '/nonexistent/a.conf', env: {} })).rejects.toThrow(
+      'error reading configuration file: /nonexistent/a.conf',
+    )
+  })
+})
+
+describe('precedence: defaults < file < environment', () => {
+  it('lets NATS_ACCOUNTS_* override the file, and uses the file over the defaults', async () => {
+    const file = await configFile('http { port: 9100, host: 0.0.0.0 }\nstore { dir: /from-file }\nnats { servers: [nats://file:4222] }\n')
+    const { config } = await loadConfig({
+      file,
+      env: {
+        NATS_ACCOUNTS_HTTP_PORT: '9200',
+        NATS_ACCOUNTS_STORE_SQLITE: '/env.db',
+        NATS_ACCOUNTS_NATS_SERVERS: 'nats://e1:4222,nats://e2:4222',
+        NATS_ACCOUNTS_NATS_REQUIRED: 'true',
+        NATS_ACCOUNTS_LOG_FORMAT: 'json',
+        NATS_ACCOUNTS_OPERATOR: 'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.AA',
+      },
+    })
+    expect(config).toMatchObject({
+      http: { port: 9200, host: '0.0.0.0' },
+      store: { type: 'sqlite', file: '/env.db' },
+      nats: { servers: ['nats://e1:4222', 'nats://e2:4222'], required: true },
+      logging: { format: 'json' },
+      operator: 'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.AA',
+    })
+  })
+
+  it('names the variable of a bad value', async () => {
+    await expect(loadConfig({ env: { NATS_ACCOUNTS_HTTP_PORT: 'x' } })).rejects.toThrow(
+      'NATS_ACCOUNTS_HTTP_PORT (http.port): expected an integer, got "x"',
+    )
+  })
+})
