@@ -14,8 +14,12 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json /app/
 COPY --from=build /app/node_modules /app/node_modules
 COPY --from=build /app/dist /app/dist
-# The default store is ./data/accounts.db: keep it on a volume.
+# Runs as the image's unprivileged "node" user (uid 1000); the default store
+# ./data/accounts.db lives on a volume it owns.
 WORKDIR /srv
+RUN mkdir -p /srv/data && chown node:node /srv/data
+USER node
 VOLUME /srv/data
 EXPOSE 9090
-ENTRYPOINT ["node", "/app/dist/cli.js", "-hp", "0.0.0.0:9090"]
+ENV NATS_ACCOUNTS_HTTP_HOST=0.0.0.0
+ENTRYPOINT ["node", "/app/dist/cli.js"]
