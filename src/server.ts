@@ -5,14 +5,16 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { buildApp } from './app.js'
+import type { ClusterBridge } from './cluster/bridge.js'
 import type { ServerConfig } from './config/types.js'
 import { AccountServerError, ConfigError } from './errors.js'
+import { fastPath } from './http/fast-path.js'
 import { describeError } from './http/status.js'
 import { isInlineJwt, loadOperator, readJwtSetting, type OperatorTrust } from './jwt/trust.js'
 import type { Logger } from './log/logger.js'
@@ -22,9 +24,9 @@ import { ServerIdentity } from './nats/identity.js'
 import { NatsLink } from './nats/link.js'
 import { Notifier } from './nats/notifier.js'
 import { ResolverPeer } from './nats/peer.js'
-import { AccountService, StaleJwtError } from './service/accounts.js'
+import { AccountService, isStale } from './service/accounts.js'
 import { describeStore, openStore } from './store/index.js'
-import type { JwtStore } from './store/types.js'
+import type { JwtStore, PutSource, StoredAccount } from './store/types.js'
 import { VERSION } from './version.js'
 
 export type AccountServer = {
@@ -50,6 +52,8 @@ export type AccountServerOptions = {
   store?: JwtStore
   /** How long in-flight requests may run on stop. @default 5000 ms */
   shutdownGraceMs?: number
+  /** In a worker of `--workers N`: the link to the primary process. */
+  cluster?: ClusterBridge
 }
 
 export async function createAccountServer(options: AccountServerOptions): Promise<AccountServer> {
@@ -60,8 +64,15 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   const trust = await loadTrust(config, logger)
   const rawStore = options.store ?? (await openStore(config.store))
   logger.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}`)
+  const { cluster } = options
+  // One process leads: it alone answers on the NATS resolver subjects and imports at start.
+  const leader = cluster === undefined || cluster.leader
   const nats = config.nats.servers.length > 0 ? new NatsLink(config.nats, logger) : null
-  const metrics = new Metrics({ store: rawStore, natsConnected: nats ? () => nats.connection !== null : undefined })
+  const metrics = new Metrics({
+    store: rawStore,
+    natsConnected: nats ? () => nats.connection !== null : undefined,
+    cluster: cluster && (() => cluster.metrics()),
+  })
   const store = instrumentStore(rawStore, metrics)
   let peer: ResolverPeer | null = null
   const service = new AccountService({
@@ -69,6 +80,15 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     trust,
     logger,
     metrics,
+    // Workers check JWTs in parallel; one of them (the leader) writes, so newest-wins and
+    // group commits stay in one process.
+    ...(cluster
+      ? {
+          onChange: (keys: string[]) => cluster.announce(keys),
+          announceImports: leader,
+          ...(leader ? {} : { remoteCommit: (account: StoredAccount, source: PutSource) => cluster.commit(account, source) }),
+        }
+      : {}),
     ...(nats
       ? {
           notifier: new Notifier(nats, logger, { windowMs: config.nats.notifyWindowMs, stallMs: config.nats.notifyStallMs }),
@@ -76,16 +96,19 @@ export async function createAccountServer(options: AccountServerOptions): Promis
         }
       : {}),
   })
-  if (nats) {
+  cluster?.onForget((keys) => service.forget(keys))
+  cluster?.provideMetrics(() => metrics.registry.getMetricsAsJSON())
+  if (cluster?.leader) cluster.onCommit((account, source) => service.commit(account, source))
+  if (nats && leader) {
     peer = new ResolverPeer(nats, service, new ServerIdentity(), logger, {
       packIntervalMs: config.nats.packIntervalMs,
       lookupTimeoutMs: config.nats.lookupTimeoutMs,
     })
-  } else {
+  } else if (!nats) {
     logger.info('NATS is not configured, server will not fire notifications on update')
   }
   await storeSystemAccount(service, config, logger)
-  if (config.primary !== '') {
+  if (config.primary !== '' && leader) {
     await importFromPrimary(service, config.primary, {
       timeoutMs: config.replicationTimeoutMs,
       maxPack: config.maxPack,
@@ -109,7 +132,11 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     async start() {
       const { http } = config
       const secure = http.tls.cert !== ''
-      const listener = getRequestListener(app.fetch)
+      const slow = getRequestListener(app.fetch)
+      const fast = fastPath({ service, logger, maxBodyBytes: config.http.maxBodyBytes, metrics })
+      const listener = (req: IncomingMessage, res: ServerResponse) => {
+        if (!fast(req, res)) void slow(req, res)
+      }
       server = secure ? createHttpsServer(tlsOptions(http.tls), listener) : createHttpServer(listener)
       server.requestTimeout = http.readTimeoutMs
       server.headersTimeout = Math.min(60_000, http.readTimeoutMs)
@@ -127,6 +154,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       logger.info(`${scheme} listening on port ${port}${http.tls.ca ? ' (client certificates required)' : ''}`)
       // HTTP first: nats-server may need this server before NATS itself is up.
       nats?.start()
+      cluster?.ready()
       logger.info('nats-accounts is running')
       logger.info('configure the nats-server with:')
       logger.info(`  resolver: URL(${resolverUrl})`)
@@ -220,7 +248,7 @@ async function storeSystemAccount(service: AccountService, config: ServerConfig,
     const result = await service.push(text, { expectedKey, source: { kind: 'import', detail: origin } })
     logger.info(`System Account: ${result.current.pubkey} (${result.current.name}), ${result.outcome}`)
   } catch (err) {
-    if (err instanceof StaleJwtError) {
+    if (isStale(err)) {
       logger.info(`system account JWT ${origin} is older than the stored one, which stays`)
       return
     }

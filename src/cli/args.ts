@@ -25,6 +25,7 @@ Options:
   -operator <file>      operator JWT; account JWTs must be signed by it or its signing keys
   -hp <host:port>       listen address (default: localhost:9090; ":9090" listens everywhere)
   -primary <url>        account server to import every JWT from at start-up (its /jwt/v1/pack)
+  --workers N|auto      processes serving the same port (default 1; auto: one per CPU)
   --dry-run             import/export: show what would happen, change nothing
   --format dir|config   export: the target kind (default: config for *.conf and -, else dir)
   --system-account <key>  export config: the system account (default: the operator's)
@@ -60,6 +61,7 @@ export type CliFlags = {
   dryRun: boolean
   format?: string
   logFormat?: string
+  workers?: string
   systemAccount?: string
   operator?: string
   hostPort?: string
@@ -84,6 +86,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   format: { type: 'string' },
   'log-format': { type: 'string' },
+  workers: { type: 'string' },
   'system-account': { type: 'string' },
   operator: { type: 'string' },
   hp: { type: 'string' },
@@ -148,6 +151,7 @@ function flagsOf(v: ParsedValues): CliFlags {
     dryRun: v['dry-run'] ?? false,
     format: v.format,
     logFormat: v['log-format'],
+    workers: v.workers,
     systemAccount: v['system-account'],
     operator: v.operator,
     hostPort: v.hp,

@@ -4,8 +4,12 @@
  * import with rejected JWTs), 2 bad usage.
  * @module
  */
-import { loadConfig, type LoadedConfig } from '../config/load.js'
+import { loadConfig, workerCount, type LoadedConfig } from '../config/load.js'
 import type { ServerConfig } from '../config/types.js'
+import cluster from 'node:cluster'
+import { ClusterBridge } from '../cluster/bridge.js'
+import { runPrimary } from '../cluster/primary.js'
+import { WORKER_ENV } from '../cluster/protocol.js'
 import { AccountServerError } from '../errors.js'
 import { createLogger, type Logger } from '../log/logger.js'
 import { createAccountServer } from '../server.js'
@@ -64,6 +68,13 @@ export function applyFlags(config: ServerConfig, flags: CliFlags, command: Comma
   }
   if (flags.trace) config.logging.level = 'trace'
   else if (flags.debug) config.logging.level = 'debug'
+  if (flags.workers !== undefined) {
+    try {
+      config.workers = workerCount(flags.workers)
+    } catch (err) {
+      throw new UsageError(`--workers: ${(err as Error).message}`)
+    }
+  }
   if (flags.logFormat !== undefined) {
     if (flags.logFormat !== 'text' && flags.logFormat !== 'json') {
       throw new UsageError(`--log-format is text or json, not "${flags.logFormat}"`)
@@ -123,7 +134,8 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   try {
     switch (command.name) {
       case 'serve':
-        return await serve(config, flags, logger)
+        if (config.workers > 1 && cluster.isPrimary) return await runPrimary(config.workers, logger)
+        return await serve(config, flags, cluster.isWorker ? logger.child({ worker: workerNumber() }) : logger)
       case 'import':
         return await runImport(command.source, config, flags, io)
       case 'export':
@@ -135,10 +147,15 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   }
 }
 
+function workerNumber(): number {
+  return Number(process.env[WORKER_ENV] ?? 1)
+}
+
 async function serve(config: ServerConfig, flags: CliFlags, logger: Logger): Promise<number> {
+  const bridge = cluster.isWorker ? new ClusterBridge(workerNumber()) : undefined
   let server
   try {
-    server = await createAccountServer({ config, logger })
+    server = await createAccountServer({ config, logger, cluster: bridge })
     await server.start()
   } catch (err) {
     logger.error(err instanceof AccountServerError ? err.message : `start-up failed: ${String(err)}`)
@@ -174,5 +191,6 @@ async function serve(config: ServerConfig, flags: CliFlags, logger: Logger): Pro
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
+    bridge?.onStop(() => stop('SIGTERM'))
   })
 }

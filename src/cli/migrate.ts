@@ -76,7 +76,7 @@ export async function runExport(target: string, config: ServerConfig, flags: Cli
     if (flags.dryRun) io.stderr.write(`dry run: ${target} not written\n`)
     else if (target === '-') io.stdout.write(text)
     else {
-      await writeFileAtomic(target, text, 0o600)
+      await writeFileAtomic(target, text)
       io.stderr.write(`wrote ${target}\n`)
     }
     return 0

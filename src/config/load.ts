@@ -5,6 +5,7 @@
  * Unknown keys are warnings; bad values are errors naming file, line and key.
  * @module
  */
+import { availableParallelism } from 'node:os'
 import { ConfigError } from '../errors.js'
 import type { LogFormat, LogLevel } from '../log/logger.js'
 import { parseConfigFile, positionOf, type ConfigMap, type ConfigValue } from './parser.js'
@@ -86,6 +87,7 @@ const ENTRIES: Record<string, Entry> = {
   'nats.notifywindow': { kind: 'duration', set: (l, v: number) => (l.config.nats.notifyWindowMs = v) },
   'nats.packinterval': { kind: 'duration', set: (l, v: number) => (l.config.nats.packIntervalMs = v) },
   'nats.lookuptimeout': { kind: 'duration', set: (l, v: number) => (l.config.nats.lookupTimeoutMs = v) },
+  workers: { kind: 'string', env: 'WORKERS', set: (l, v: string) => (l.config.workers = workerCount(v)) },
   'logging.level': {
     kind: 'string',
     env: 'LOG_LEVEL',
@@ -96,6 +98,14 @@ const ENTRIES: Record<string, Entry> = {
     env: 'LOG_FORMAT',
     set: (l, v: string) => (l.config.logging.format = oneOf(v.toLowerCase(), FORMATS, 'a log format')),
   },
+}
+
+/** A positive count, or `auto` for one per CPU the process may use. */
+export function workerCount(value: string): number {
+  if (value.toLowerCase() === 'auto') return availableParallelism()
+  const count = Number(value)
+  if (!Number.isInteger(count) || count < 1 || count > 64) throw new Error(`"${value}" is not auto or a number of workers from 1 to 64`)
+  return count
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {

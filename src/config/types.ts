@@ -41,6 +41,8 @@ export type ServerConfig = {
   replicationTimeoutMs: number
   logging: { level: LogLevel; format: LogFormat }
   nats: NatsConfig
+  /** Processes serving HTTP on the same port (node:cluster); 1 runs no primary. @default 1 */
+  workers: number
 }
 
 export type NatsConfig = {
@@ -86,6 +88,7 @@ export function defaultConfig(): ServerConfig {
     primary: '',
     replicationTimeoutMs: 5000,
     logging: { level: 'info', format: 'text' },
+    workers: 1,
     nats: {
       servers: [],
       credentials: '',

@@ -18,14 +18,24 @@ const KIND_BY_LETTER: Record<string, KeyKind> = {
 /** Every public nkey is 56 base32 characters (1 prefix + 32 key + 2 CRC bytes). */
 const PUBLIC_KEY_SHAPE = /^[A-Z2-7]{56}$/
 
+/**
+ * Keys already found valid. Every push checks the URL key, the subject and the issuer: the
+ * issuers are a handful of operator keys, the rest repeat within a push. Bounded, then reset.
+ */
+const valid = new Set<string>()
+const MAX_REMEMBERED = 10_000
+
 /** Why `key` is not a valid public nkey, or null when it is one. */
 export function publicKeyProblem(key: string): string | null {
+  if (valid.has(key)) return null
   if (!PUBLIC_KEY_SHAPE.test(key)) return 'not 56 base32 characters'
   try {
     fromPublic(key)
   } catch (err) {
     return (err as Error).message.replace(/^nkeys: /, '')
   }
+  if (valid.size >= MAX_REMEMBERED) valid.clear()
+  valid.add(key)
   return null
 }
 

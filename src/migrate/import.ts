@@ -7,7 +7,7 @@ import { AccountServerError } from '../errors.js'
 import { describeError } from '../http/status.js'
 import { decodeJwt } from '../jwt/decode.js'
 import type { AccountService } from '../service/accounts.js'
-import { DeletedAccountError, StaleJwtError } from '../service/accounts.js'
+import { isStale } from '../service/accounts.js'
 import type { SourceItem } from './sources.js'
 
 export type ImportOutcome = 'stored' | 'unchanged' | 'stale' | 'rejected' | 'skipped'
@@ -58,7 +58,7 @@ async function importOne(item: SourceItem, service: AccountService, options: Imp
     return { outcome: result.outcome, origin, pubkey: result.current.pubkey, detail: result.current.jti }
   } catch (err) {
     if (!(err instanceof AccountServerError)) throw err
-    const outcome = err instanceof StaleJwtError || err instanceof DeletedAccountError ? 'stale' : 'rejected'
+    const outcome = isStale(err) ? 'stale' : 'rejected'
     return { outcome, origin, pubkey: item.key, detail: describeError(err) }
   }
 }

@@ -94,7 +94,7 @@ export class ResolverPeer {
     if (!msg.reply || !isAccountKey(pubkey)) return
     const entry = await this.#service.lookupLocal(pubkey)
     if (entry === null) return
-    if (entry.meta.exp > 0 && entry.meta.exp * 1000 < this.#service.now()) return
+    if (entry.exp > 0 && entry.exp * 1000 < this.#service.now()) return
     msg.respond(entry.body)
   }
 

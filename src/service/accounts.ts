@@ -12,15 +12,21 @@ import type { OperatorTrust } from '../jwt/trust.js'
 import type { Logger } from '../log/logger.js'
 import type { Metrics } from '../metrics.js'
 import type { NotifyReport } from '../nats/notifier.js'
-import type { HistoryEntry, JwtStore, PutResult, PutSource, StoredAccount } from '../store/types.js'
+import type { HistoryEntry, JwtStore, PutResult, PutSource, StoreChange, StoredAccount } from '../store/types.js'
 import { Lru } from './lru.js'
 
-/** A stored account with the bytes and validator the HTTP layer sends as they are. */
+/**
+ * A stored account as served: the bytes and validator the HTTP layer sends as they are, and
+ * `exp`. Kept small: a server may cache a hundred thousand of them.
+ */
 export type CachedAccount = {
-  meta: AccountJwtMeta
+  /** 0 when the JWT does not expire. */
+  exp: number
   body: Buffer
   /** `"<jti>"`, the ETag and the `If-None-Match` needle. */
   etag: string
+  /** Body length as a header value, computed once. */
+  length: string
 }
 
 export type AccountServiceOptions = {
@@ -40,6 +46,18 @@ export type AccountServiceOptions = {
   /** For what happens outside a request (changes by other processes, their notifications). */
   logger?: Logger
   metrics?: Metrics
+  /**
+   * Told about every change this service made, before the write is acknowledged (workers:
+   * the other processes drop their cached copy).
+   */
+  onChange?: (pubkeys: string[]) => Promise<void>
+  /** Announce imports another process made to the store (one server of several does). @default true */
+  announceImports?: boolean
+  /**
+   * Workers that do not write: checked JWTs go to the one that does (`commit` there), which
+   * answers with the result or a refusal.
+   */
+  remoteCommit?: (account: StoredAccount, source: PutSource) => Promise<PushResult>
 }
 
 export class StaleJwtError extends AccountServerError {
@@ -89,6 +107,9 @@ export class AccountService {
   readonly #fallback: AccountServiceOptions['fallback']
   readonly #logger: Logger | undefined
   readonly #metrics: Metrics | undefined
+  readonly #onChange: AccountServiceOptions['onChange']
+  readonly #announceImports: boolean
+  readonly #remoteCommit: AccountServiceOptions['remoteCommit']
   readonly #unwatch: (() => void) | undefined
 
   constructor(options: AccountServiceOptions) {
@@ -100,11 +121,14 @@ export class AccountService {
     this.#fallback = options.fallback
     this.#logger = options.logger
     this.#metrics = options.metrics
-    this.#unwatch = this.store.watch?.((pubkeys) => void this.#changedElsewhere(pubkeys))
+    this.#onChange = options.onChange
+    this.#announceImports = options.announceImports ?? true
+    this.#remoteCommit = options.remoteCommit
+    this.#unwatch = this.store.watch?.((changes) => void this.#changedElsewhere(changes))
   }
 
   /** Drops cached responses for these accounts (all of them for null). */
-  #forget(pubkeys: readonly string[] | null): void {
+  forget(pubkeys: readonly string[] | null): void {
     for (const pending of this.#loads.values()) {
       if (pubkeys === null || pubkeys.includes(pending.ticket.pubkey)) pending.ticket.valid = false
     }
@@ -112,11 +136,15 @@ export class AccountService {
     else for (const pubkey of pubkeys) this.#cache.delete(pubkey)
   }
 
-  /** Another process (an import) changed the store: forget what is cached, tell the servers. */
-  async #changedElsewhere(pubkeys: readonly string[] | null): Promise<void> {
-    this.#forget(pubkeys)
-    if (pubkeys === null || this.#notifier === undefined) return
-    for (const pubkey of pubkeys) {
+  /**
+   * Another process changed the store: forget what is cached. Imports (the CLI has no NATS)
+   * are announced here; a server sharing the store announces its own changes.
+   */
+  async #changedElsewhere(changes: readonly StoreChange[] | null): Promise<void> {
+    this.forget(changes === null ? null : [...new Set(changes.map((c) => c.pubkey))])
+    if (changes === null || this.#notifier === undefined || !this.#announceImports) return
+    const imported = new Set(changes.filter((c) => c.source === 'import').map((c) => c.pubkey))
+    for (const pubkey of imported) {
       try {
         const account = await this.store.get(pubkey)
         if (account !== null) await this.#notify(account, 'changed by another process')
@@ -148,8 +176,14 @@ export class AccountService {
   async delete(pubkey: string, source: PutSource): Promise<StoredAccount | null> {
     assertAccountKey(pubkey)
     const deleted = await this.store.delete(pubkey, source)
-    this.#forget([pubkey])
+    this.forget([pubkey])
+    if (deleted !== null) await this.#onChange?.([pubkey])
     return deleted
+  }
+
+  /** The served form of an account if it is cached: no I/O, for the GET fast path. */
+  cached(pubkey: string): CachedAccount | undefined {
+    return this.#cache.get(pubkey)
   }
 
   /**
@@ -215,7 +249,7 @@ export class AccountService {
       this.#metrics?.push(result.outcome)
       return result
     } catch (err) {
-      this.#metrics?.push(err instanceof StaleJwtError || err instanceof DeletedAccountError ? 'stale' : 'rejected')
+      this.#metrics?.push(isStale(err) ? 'stale' : 'rejected')
       throw err
     }
   }
@@ -227,14 +261,28 @@ export class AccountService {
       expectedKey: options.expectedKey,
       now: Math.floor(this.now() / 1000),
     })
-    const result = await this.store.put(account, options.source)
+    if (this.#remoteCommit === undefined) return this.commit(account, options.source)
+    // Another process writes: it decides newest-wins, stores, notifies and tells the others.
+    const result = await this.#remoteCommit(account, options.source)
+    if (result.outcome === 'stored') this.#cache.set(account.pubkey, toCached(result.current))
+    return result
+  }
+
+  /**
+   * Stores a JWT that already passed `checkAccountJwt` (here or in another worker): the store's
+   * newest-wins put, then the cache, the other workers and the notification.
+   * @throws StaleJwtError, DeletedAccountError
+   */
+  async commit(account: StoredAccount, source: PutSource): Promise<PushResult> {
+    const result = await this.store.put(account, source)
     if (result.outcome === 'stale') throw new StaleJwtError(account, result.current)
     if (result.outcome === 'deleted') throw new DeletedAccountError(account, result.current)
     if (result.outcome === 'unchanged') return { ...result, outcome: 'unchanged' }
     const pending = this.#loads.get(account.pubkey)
     if (pending !== undefined) pending.ticket.valid = false
     this.#cache.set(account.pubkey, toCached(result.current))
-    const { kind } = options.source
+    await this.#onChange?.([account.pubkey])
+    const { kind } = source
     // Imports here are start-up ones (-primary), before NATS: servers fetch what they need.
     if (kind === 'import') return { ...result, outcome: 'stored' }
     const notifying = this.#notify(result.current, kind)
@@ -283,6 +331,11 @@ export class AccountService {
   }
 }
 
+/** Refused for being older than what is (or was) stored, whichever process decided it. */
+export function isStale(err: unknown): boolean {
+  return err instanceof AccountServerError && (err.code === ErrorCode.Stale || err.code === ErrorCode.Deleted)
+}
+
 function noHistory(message: string): AccountServerError {
   return new AccountServerError(ErrorCode.NotImplemented, message)
 }
@@ -295,8 +348,8 @@ export function assertAccountKey(pubkey: string): void {
 }
 
 function toCached(account: StoredAccount): CachedAccount {
-  const { jwt, ...meta } = account
-  return { meta, body: Buffer.from(jwt, 'utf8'), etag: `"${account.jti}"` }
+  const body = Buffer.from(account.jwt, 'utf8')
+  return { exp: account.exp, body, etag: `"${account.jti}"`, length: String(body.length) }
 }
 
 function isoTime(seconds: number): string {

@@ -1,10 +1,12 @@
 /**
- * A small least-recently-used map: `get` refreshes recency, `set` evicts the oldest entry past
- * `capacity`. Map iteration order is insertion order, which makes both O(1).
+ * A bounded cache with CLOCK ("second chance") eviction: a hit only sets a flag, so the hot
+ * read path never reorders the map; eviction skips (and clears) flagged entries, oldest first.
  * @module
  */
+type Slot<V> = { value: V; used: boolean }
+
 export class Lru<K, V> {
-  readonly #entries = new Map<K, V>()
+  readonly #entries = new Map<K, Slot<V>>()
   readonly #capacity: number
 
   constructor(capacity: number) {
@@ -12,20 +14,25 @@ export class Lru<K, V> {
   }
 
   get(key: K): V | undefined {
-    const value = this.#entries.get(key)
-    if (value !== undefined) {
-      this.#entries.delete(key)
-      this.#entries.set(key, value)
-    }
-    return value
+    const slot = this.#entries.get(key)
+    if (slot === undefined) return undefined
+    slot.used = true
+    return slot.value
   }
 
   set(key: K, value: V): void {
-    this.#entries.delete(key)
-    this.#entries.set(key, value)
-    if (this.#entries.size > this.#capacity) {
-      const oldest = this.#entries.keys().next()
-      if (!oldest.done) this.#entries.delete(oldest.value)
+    // Make room first, so the entry being stored is never the one chosen.
+    if (!this.#entries.delete(key) && this.#entries.size >= this.#capacity) this.#evictOne()
+    this.#entries.set(key, { value, used: false })
+  }
+
+  #evictOne(): void {
+    for (const [key, slot] of this.#entries) {
+      this.#entries.delete(key)
+      if (!slot.used) return
+      // Recently read: a second chance at the young end.
+      slot.used = false
+      this.#entries.set(key, slot)
     }
   }
 

@@ -55,8 +55,11 @@ export type HistoryEntry = {
   notification: string
 }
 
-/** Called with the accounts another process changed (null: unknown, assume all). */
-export type ChangeListener = (pubkeys: readonly string[] | null) => void
+/** A change another process made: which account, and how it came (an import, a server...). */
+export type StoreChange = { pubkey: string; source: PutSource['kind'] }
+
+/** Called with the changes other processes made (null: unknown, assume everything changed). */
+export type ChangeListener = (changes: readonly StoreChange[] | null) => void
 
 export interface ReadonlyJwtStore {
   /** Driver name, used in logs and errors. */

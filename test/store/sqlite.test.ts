@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { sqliteStore } from '../../src/store/drivers/sqlite.js'
+import type { StoreChange } from '../../src/store/types.js'
 import { newKey } from '../helpers/mint.js'
 import { waitFor } from '../helpers/nats-server.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -80,12 +81,12 @@ describe('sqlite history', () => {
     const file = join(await tempDir(), 'w.db')
     const server = await sqliteStore({ file, watchIntervalMs: 20 })
     const importer = await sqliteStore({ file })
-    const seen: (readonly string[] | null)[] = []
+    const seen: (readonly StoreChange[] | null)[] = []
     const stop = server.watch!((keys) => seen.push(keys))
     const account = accountVersion(newKey('account').publicKey, 1000)
     await importer.put(account, { kind: 'import' })
     await waitFor(() => seen.length > 0, { message: 'the watcher to see the import' })
-    expect(seen).toEqual([[account.pubkey]])
+    expect(seen).toEqual([[{ pubkey: account.pubkey, source: 'import' }]])
     stop()
     await importer.close()
     await server.close()

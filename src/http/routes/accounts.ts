@@ -7,9 +7,11 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import { AccountServerError, ErrorCode } from '../../errors.js'
-import type { AccountService, CachedAccount } from '../../service/accounts.js'
+import type { AccountService } from '../../service/accounts.js'
+import { cacheControl } from '../cache-control.js'
 import { decodedJwtResponse } from '../decode-view.js'
 import { flag } from '../flags.js'
+import { answerPush } from '../push.js'
 
 export type AccountRoutesOptions = {
   service: AccountService
@@ -25,15 +27,6 @@ const PROBE_HEADERS = {
   Expires: '0',
 }
 
-/** JWTs without `exp` may be cached but must be revalidated (cheap: `If-None-Match` → 304). */
-const REVALIDATE = 'no-cache'
-
-function cacheControl(entry: CachedAccount, nowMs: number): string {
-  const { exp } = entry.meta
-  if (exp === 0) return REVALIDATE
-  const maxAge = Math.trunc(exp - nowMs / 1000)
-  return maxAge > 0 ? `max-age=${maxAge}, stale-while-revalidate=3600, stale-if-error=3600` : REVALIDATE
-}
 
 function clientAddress(env: unknown): string | undefined {
   return (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
@@ -60,14 +53,14 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
     }
     if (flag(c, 'decode')) return decodedJwtResponse(entry.body.toString('utf8'))
     const now = service.now()
-    if (flag(c, 'check') && entry.meta.exp > 0 && entry.meta.exp < now / 1000) {
+    if (flag(c, 'check') && entry.exp > 0 && entry.exp < now / 1000) {
       return new Response(null, { status: 404 })
     }
     const headers = { ETag: entry.etag, 'Cache-Control': cacheControl(entry, now) }
     if (c.req.header('If-None-Match')?.includes(entry.etag)) {
       return new Response(null, { status: 304, headers })
     }
-    if (flag(c, 'notify')) await service.renotify(entry.meta.pubkey)
+    if (flag(c, 'notify')) await service.renotify(pubkey)
     return new Response(entry.body, {
       headers: { ...headers, 'Content-Type': 'application/jwt' },
     })
@@ -103,24 +96,8 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
     }),
     async (c) => {
       const pubkey = c.req.param('pubkey')
-      const client = clientAddress(c.env)
-      const log = logger.child({ account: pubkey, client })
-      let result
-      try {
-        const token = await c.req.text()
-        result = await service.push(token, { expectedKey: pubkey, source: { kind: 'http', detail: client } })
-      } catch (err) {
-        if (err instanceof AccountServerError) log.info({ verdict: 'rejected', code: err.code }, err.message)
-        throw err
-      }
-      const { notification } = result
-      log.info({ jti: result.current.jti, verdict: result.outcome, notification: notification?.summary }, 'account JWT push')
-      // Stored but not announced (NATS down) is a warning for nsc (202), not a failure.
-      if (notification === undefined) return new Response(null, { status: 200 })
-      return new Response(`${notification.summary}\n`, {
-        status: notification.sent ? 200 : 202,
-        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-      })
+      const answer = await answerPush(service, logger, pubkey, await c.req.text(), clientAddress(c.env))
+      return new Response(answer.body, { status: answer.status, headers: answer.headers })
     },
   )
   return app

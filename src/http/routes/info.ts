@@ -39,9 +39,7 @@ export function infoRoutes(service: AccountService, options: { metrics?: Metrics
   })
   const { metrics } = options
   if (metrics !== undefined) {
-    app.get('/metrics', async () =>
-      new Response(await metrics.registry.metrics(), { headers: { 'Content-Type': metrics.registry.contentType } }),
-    )
+    app.get('/metrics', async () => new Response(await metrics.text(), { headers: { 'Content-Type': metrics.contentType } }))
   }
   app.get('/jwt/v1/help', () => new Response(HELP_TEXT, { headers: { 'Content-Type': 'text/plain' } }))
   // Served as read (untrimmed), like the Go server; `text` wins over `decode`. Without an

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import { StoreError } from '../../errors.js'
 import { readStoredMeta } from '../../jwt/decode.js'
 import { KeyLock } from '../utils/key-lock.js'
-import { syncDirectory, writeFileAtomic } from '../utils/atomic-write.js'
+import { DirectorySyncer, writeFileAtomic } from '../utils/atomic-write.js'
 import { decidePut, putResult, xorInto, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
 
 export const DRIVER_NAME = 'directory'
@@ -41,6 +41,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     })
   }
   const locks = new KeyLock()
+  const syncer = new DirectorySyncer()
   const shardsMade = new Set<string>()
   /**
    * SHA-256 and exp of every file, read on the first `hash()` (nats-server indexes at start).
@@ -96,7 +97,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
           shardsMade.add(shardDir)
         }
       }
-      await writeFileAtomic(path, account.jwt)
+      await writeFileAtomic(path, account.jwt, { syncer })
     } catch (err) {
       throw new StoreError(DRIVER_NAME, 'write', `cannot write ${path}: ${message(err)}`, { cause: err })
     }
@@ -165,7 +166,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
         const path = pathOf(pubkey)
         try {
           await rename(path, `${path}.deleted`)
-          await syncDirectory(dirname(path))
+          await syncer.sync(dirname(path))
         } catch (err) {
           throw new StoreError(DRIVER_NAME, 'write', `cannot delete ${path}: ${message(err)}`, { cause: err })
         }

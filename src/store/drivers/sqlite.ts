@@ -126,8 +126,8 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     `SELECT pubkey, jti, iat, exp, issuer, name, jwt FROM history
      WHERE pubkey = ? AND jti = ? AND event = 'accepted' ORDER BY id DESC LIMIT 1`,
   )
-  const selectChangedSince = db.prepare<[number], { id: number; pubkey: string }>(
-    'SELECT id, pubkey FROM history WHERE id > ? ORDER BY id',
+  const selectChangedSince = db.prepare<[number], { id: number; pubkey: string; source: PutSource['kind'] }>(
+    'SELECT id, pubkey, source FROM history WHERE id > ? ORDER BY id',
   )
   const selectLastId = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM history')
 
@@ -149,13 +149,31 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     return id
   }
 
-  const putTransaction = db.transaction((account: StoredAccount, source: PutSource): PutResult => {
+  const putOne = (account: StoredAccount, source: PutSource): PutResult => {
     const previous = selectCurrent.get(account.pubkey) ?? null
     const tombstone = previous === null ? (selectTombstone.get(account.pubkey) ?? null) : null
     const outcome = decidePut(previous, account, tombstone)
     if (outcome === 'stored') upsertCurrent.run(account.pubkey, record(account, source, 'accepted'))
     return putResult(outcome, account, previous, tombstone)
-  })
+  }
+  const putBatch = db.transaction((batch: QueuedPut[]) => batch.map((p) => putOne(p.account, p.source)))
+
+  /**
+   * Group commit: puts that arrive while the event loop is busy share one transaction and one
+   * fsync. Each decision still sees the ones before it; nothing resolves before the commit.
+   */
+  let queue: QueuedPut[] = []
+  const flush = () => {
+    const batch = queue
+    queue = []
+    try {
+      const results = putBatch.immediate(batch)
+      batch.forEach((p, i) => p.resolve(results[i]!))
+    } catch (err) {
+      const failure = new StoreError(DRIVER_NAME, 'write', `cannot store: ${(err as Error).message}`, { cause: err })
+      for (const p of batch) p.reject(failure)
+    }
+  }
 
   const deleteTransaction = db.transaction((pubkey: string, source: PutSource): StoredAccount | null => {
     const current = selectCurrent.get(pubkey) ?? null
@@ -209,8 +227,10 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     async deleted(pubkey) {
       return read(pubkey, () => (selectCurrent.get(pubkey) ? null : (selectTombstone.get(pubkey) ?? null)))
     },
-    async put(account, source = { kind: 'http' }) {
-      return write(`store ${account.pubkey}`, () => putTransaction.immediate(account, source))
+    put(account, source = { kind: 'http' }) {
+      return new Promise<PutResult>((resolve, reject) => {
+        if (queue.push({ account, source, resolve, reject }) === 1) setImmediate(flush)
+      })
     },
     async delete(pubkey, source = { kind: 'http' }) {
       return write(`delete ${pubkey}`, () => deleteTransaction.immediate(pubkey, source))
@@ -239,7 +259,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
           lastId = changed[changed.length - 1]!.id
           const theirs = changed.filter((c) => !ownIds.delete(c.id))
           for (const id of ownIds) if (id <= lastId) ownIds.delete(id)
-          if (theirs.length > 0) listener([...new Set(theirs.map((c) => c.pubkey))])
+          if (theirs.length > 0) listener(theirs.map(({ pubkey, source }) => ({ pubkey, source })))
         } catch {
           listener(null)
         }
@@ -252,11 +272,19 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
       }
     },
     async close() {
+      if (queue.length > 0) flush()
       for (const timer of watchers) clearInterval(timer)
       watchers.clear()
       if (db.open) db.close()
     },
   }
+}
+
+type QueuedPut = {
+  account: StoredAccount
+  source: PutSource
+  resolve: (result: PutResult) => void
+  reject: (err: Error) => void
 }
 
 type HistoryRow = {

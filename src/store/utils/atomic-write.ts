@@ -13,9 +13,13 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600) {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { mode?: number; syncer?: DirectorySyncer } = {},
+): Promise<void> {
   const tmp = tempPathFor(path)
-  const file = await open(tmp, 'wx', mode)
+  const file = await open(tmp, 'wx', options.mode ?? 0o600)
   try {
     await file.writeFile(data)
     await file.sync()
@@ -31,7 +35,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await rm(tmp, { force: true })
     throw err
   }
-  await syncDirectory(dirname(path))
+  await (options.syncer ? options.syncer.sync(dirname(path)) : syncDirectory(dirname(path)))
 }
 
 /** Makes a rename (or a new file) in `dir` durable. */
@@ -41,5 +45,44 @@ export async function syncDirectory(dir: string): Promise<void> {
     await handle.sync()
   } finally {
     await handle.close()
+  }
+}
+
+/**
+ * Group fsync of directories: a caller is covered by the first fsync of its directory that
+ * *starts* after its rename, so renames that land while one fsync runs share the next one.
+ */
+export class DirectorySyncer {
+  readonly #running = new Set<string>()
+  readonly #next = new Map<string, { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void }>()
+
+  sync(dir: string): Promise<void> {
+    let next = this.#next.get(dir)
+    if (next === undefined) {
+      let resolve!: () => void
+      let reject!: (err: unknown) => void
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res
+        reject = rej
+      })
+      next = { promise, resolve, reject }
+      this.#next.set(dir, next)
+      this.#start(dir)
+    }
+    return next.promise
+  }
+
+  #start(dir: string): void {
+    if (this.#running.has(dir)) return
+    const batch = this.#next.get(dir)
+    if (batch === undefined) return
+    this.#next.delete(dir)
+    this.#running.add(dir)
+    syncDirectory(dir)
+      .then(batch.resolve, batch.reject)
+      .finally(() => {
+        this.#running.delete(dir)
+        this.#start(dir)
+      })
   }
 }

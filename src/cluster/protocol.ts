@@ -1,0 +1,35 @@
+/**
+ * Messages between the primary process and its workers (`--workers N`). The primary owns no
+ * store and serves nothing: it relays writes to the one writing worker (worker 1) and cache
+ * invalidations to the others (waiting until every worker applied them), and gathers metrics.
+ * @module
+ */
+import type { PushResult } from '../service/accounts.js'
+import type { PutSource, StoredAccount } from '../store/types.js'
+
+/** A refusal crossing processes: enough to rebuild the same error (and HTTP answer). */
+export type Refusal = { code: string; message: string }
+
+export type ToPrimary =
+  | { t: 'changed'; id: number; keys: string[] }
+  | { t: 'forgot'; seq: number }
+  /** The worker listens for broadcasts: from now on it must take part in invalidations. */
+  | { t: 'attached' }
+  /** The worker serves HTTP. */
+  | { t: 'ready' }
+  | { t: 'metrics'; id: number }
+  | { t: 'metrics-json'; seq: number; json: unknown }
+  | { t: 'commit'; id: number; account: StoredAccount; source: PutSource }
+  | { t: 'committed'; id: number; result?: PushResult; refusal?: Refusal }
+
+export type ToWorker =
+  | { t: 'forget'; seq: number; keys: string[] }
+  | { t: 'announced'; id: number }
+  | { t: 'metrics'; id: number; text: string }
+  | { t: 'metrics-json'; seq: number }
+  | { t: 'commit'; id: number; account: StoredAccount; source: PutSource }
+  | { t: 'committed'; id: number; result?: PushResult; refusal?: Refusal }
+  | { t: 'stop' }
+
+/** The worker's number (1-based) in its environment; worker 1 leads (NATS peer, -primary). */
+export const WORKER_ENV = 'NATS_ACCOUNTS_WORKER'

@@ -1,0 +1,129 @@
+/**
+ * The resolver and push paths without the framework, for the exact canonical URL
+ * `/jwt/v1/accounts/<key>` (no query): GET/HEAD of a cached account straight from prebuilt
+ * bytes and header lists, and POST (body read here, answered by the same `answerPush` as the
+ * route). Everything else falls through to the full app, with exactly the same answers.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import { AccountServerError, ErrorCode } from '../errors.js'
+import type { Metrics } from '../metrics.js'
+import type { AccountService, CachedAccount } from '../service/accounts.js'
+import { cacheControl } from './cache-control.js'
+import { answerPush, rejection, type PushAnswer } from './push.js'
+
+const PREFIX = '/jwt/v1/accounts/'
+const KEY_LENGTH = 56
+
+/** @returns true when it answered (or is answering) the request */
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean
+
+type Prebuilt = { ok: string[]; notModified: string[] }
+
+/** Header lists of JWTs without `exp` (no Cache-Control arithmetic), built on first use. */
+const prebuilt = new WeakMap<CachedAccount, Prebuilt>()
+
+/** rs/cors as the Go server had it: Vary always, the Origin echoed for GET/HEAD/POST. */
+function withCors(headers: string[], origin: string | undefined): string[] {
+  headers.push('Vary', 'Origin')
+  if (origin) headers.push('Access-Control-Allow-Origin', origin, 'Access-Control-Expose-Headers', 'Authorization')
+  return headers
+}
+
+function headersOf(entry: CachedAccount, nowMs: number, origin: string | undefined): Prebuilt {
+  if (origin === undefined && entry.exp === 0) {
+    let lists = prebuilt.get(entry)
+    if (lists === undefined) {
+      lists = build(entry, 'no-cache', undefined)
+      prebuilt.set(entry, lists)
+    }
+    return lists
+  }
+  return build(entry, cacheControl(entry, nowMs), origin)
+}
+
+function build(entry: CachedAccount, cacheControlValue: string, origin: string | undefined): Prebuilt {
+  const notModified = withCors(['ETag', entry.etag, 'Cache-Control', cacheControlValue], origin)
+  return { notModified, ok: [...notModified, 'Content-Type', 'application/jwt', 'Content-Length', entry.length] }
+}
+
+export type FastPathOptions = {
+  service: AccountService
+  logger: Logger
+  maxBodyBytes: number
+  metrics?: Metrics
+}
+
+export function fastPath(options: FastPathOptions): FastPath {
+  const { service, logger, maxBodyBytes, metrics } = options
+  const observe = metrics?.observer('/jwt/v1/accounts/:pubkey')
+
+  function read(req: IncomingMessage, res: ServerResponse): boolean {
+    const entry = service.cached(req.url!.slice(PREFIX.length))
+    if (entry === undefined) return false
+    const started = observe ? performance.now() : 0
+    const headers = headersOf(entry, service.now(), req.headers.origin)
+    let status = 200
+    if (req.headers['if-none-match']?.includes(entry.etag)) {
+      status = 304
+      res.writeHead(304, headers.notModified)
+      res.end()
+    } else {
+      res.writeHead(200, headers.ok)
+      res.end(req.method === 'HEAD' ? undefined : entry.body)
+    }
+    observe?.(req.method!, status, performance.now() - started)
+    return true
+  }
+
+  function send(req: IncomingMessage, res: ServerResponse, answer: PushAnswer, started: number): void {
+    const headers = withCors(Object.entries(answer.headers).flat(), req.headers.origin)
+    res.writeHead(answer.status, headers)
+    res.end(answer.body ?? undefined)
+    observe?.('POST', answer.status, performance.now() - started)
+  }
+
+  function push(req: IncomingMessage, res: ServerResponse): void {
+    const started = observe ? performance.now() : 0
+    const tooLarge = () =>
+      rejection(
+        new AccountServerError(ErrorCode.TooLarge, `the body is over the ${maxBodyBytes}-byte limit; an account JWT is a few kilobytes`),
+      )
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
+      res.shouldKeepAlive = false
+      return send(req, res, tooLarge(), started)
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= maxBodyBytes) chunks.push(chunk)
+    })
+    req.on('end', () => {
+      if (size > maxBodyBytes) {
+        res.shouldKeepAlive = false
+        return send(req, res, tooLarge(), started)
+      }
+      const token = Buffer.concat(chunks).toString('utf8')
+      answerPush(service, logger, req.url!.slice(PREFIX.length), token, req.socket.remoteAddress).then(
+        (answer) => send(req, res, answer, started),
+        (err: unknown) => {
+          logger.error({ err }, 'unexpected error while handling a push')
+          send(req, res, { status: 500, body: 'internal server error\n', headers: {} }, started)
+        },
+      )
+    })
+  }
+
+  const trace = logger.isLevelEnabled('trace')
+  return (req, res) => {
+    const { method, url } = req
+    if (url === undefined || url.length !== PREFIX.length + KEY_LENGTH || !url.startsWith(PREFIX)) return false
+    if (method === 'GET' || method === 'HEAD') return read(req, res)
+    if (method !== 'POST') return false
+    if (trace) logger.trace({ method, path: url }, 'request received')
+    push(req, res)
+    return true
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * --workers: several processes on one port. Caches stay coherent (no worker serves an older JWT
+ * once a POST was answered), newest wins across processes, metrics add up, SIGTERM stops all.
+ */
+import { get, request } from 'node:http'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { readStoredMeta } from '../../src/jwt/decode.js'
+import { startServer, type RunningServer } from '../helpers/cli.js'
+import { mintAccount, mintOperator, newKey } from '../helpers/mint.js'
+import { tempDir } from '../helpers/tmp.js'
+import { writeFile } from 'node:fs/promises'
+
+const servers: RunningServer[] = []
+afterAll(async () => {
+  for (const server of servers) await server.stop()
+})
+
+/** A request on a new connection, so the cluster hands it to any worker. */
+function fresh(url: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const done = (res: import('node:http').IncomingMessage) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      res.on('end', () => resolve({ status: res.statusCode!, text }))
+    }
+    const req = body === undefined ? get(url, { agent: false }, done) : request(url, { method: 'POST', agent: false }, done)
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+for (const store of ['sqlite', 'directory'] as const) {
+  describe(`--workers 2 on the ${store} store`, () => {
+    it('never serves an older JWT after a POST was answered, and newest wins across workers', async () => {
+      const dir = await tempDir()
+      const operator = newKey('operator')
+      await writeFile(join(dir, 'op.jwt'), mintOperator(operator))
+      const storeArgs = store === 'sqlite' ? ['--sqlite', join(dir, 'a.db')] : ['-dir', join(dir, 'jwt'), '--shard']
+      const server = await startServer([...storeArgs, '-operator', join(dir, 'op.jwt'), '--workers', '2'])
+      servers.push(server)
+      expect(server.logs()).toContain('starting 2 workers')
+      const account = newKey('account').publicKey
+      const url = `${server.base}/jwt/v1/accounts/${account}`
+      const now = Math.floor(Date.now() / 1000)
+      let jwt = mintAccount(account, operator, { iat: now - 100 })
+      expect((await fresh(url, jwt)).status).toBe(200)
+      for (let round = 1; round <= 5; round++) {
+        // Every worker has the current version cached...
+        for (const res of await Promise.all(Array.from({ length: 10 }, () => fresh(url)))) expect(res.text).toBe(jwt)
+        // ...and once the POST of the next one is answered, none serves the old one.
+        jwt = mintAccount(account, operator, { iat: now - 100 + round })
+        expect((await fresh(url, jwt)).status).toBe(200)
+        for (const res of await Promise.all(Array.from({ length: 10 }, () => fresh(url)))) expect(res.text).toBe(jwt)
+      }
+      const versions = Array.from({ length: 30 }, (_, i) => mintAccount(account, operator, { iat: now + i }))
+      const statuses = await Promise.all([...versions].sort(() => Math.random() - 0.5).map(async (v) => (await fresh(url, v)).status))
+      expect(statuses.every((s) => s === 200 || s === 409)).toBe(true)
+      for (const res of await Promise.all(Array.from({ length: 10 }, () => fresh(url)))) {
+        expect(readStoredMeta(res.text).iat).toBe(now + 29)
+      }
+      const metrics = (await fresh(`${server.base}/metrics`)).text
+      const posts = /nats_accounts_jwt_pushes_total\{verdict="stored"\} (\d+)/.exec(metrics)?.[1]
+      expect(Number(posts), metrics.split("\n").filter((l) => !l.startsWith("#")).slice(0, 8).join("\n")).toBeGreaterThanOrEqual(6)
+      expect(await server.stop()).toBe(0)
+      expect(server.logs()).toMatch(/closed JWT store worker=1[\s\S]*|closed JWT store worker=2/)
+    })
+  })
+}
