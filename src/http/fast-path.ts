@@ -1,8 +1,9 @@
 /**
  * The resolver and push paths without the framework, for the exact canonical URL
- * `/jwt/v1/accounts/<key>` (no query): GET/HEAD of a cached account straight from prebuilt
- * bytes and header lists, and POST (body read here, answered by the same `answerPush` as the
- * route). Everything else falls through to the full app, with exactly the same answers.
+ * `/jwt/v1/accounts/<key>` (no query): GET/HEAD from prebuilt bytes and header lists (a
+ * cached account at once, others after one store read; misses and bad keys get the route's
+ * 404/400), and POST (body read here, answered by the same `answerPush` as the route).
+ * Everything else falls through to the full app, with exactly the same answers.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -60,9 +61,28 @@ export function fastPath(options: FastPathOptions): FastPath {
   const observe = metrics?.observer('/jwt/v1/accounts/:pubkey')
 
   function read(req: IncomingMessage, res: ServerResponse): boolean {
-    const entry = service.cached(req.url!.slice(PREFIX.length))
-    if (entry === undefined) return false
+    const key = req.url!.slice(PREFIX.length)
+    const entry = service.cached(key)
     const started = observe ? performance.now() : 0
+    if (entry !== undefined) {
+      serve(req, res, entry, started)
+      return true
+    }
+    // Not cached: the store answers (one read, then it is cached), a miss is the route's 404.
+    Promise.resolve()
+      .then(() => service.lookup(key))
+      .then(
+        (found) => (found === null ? send(req, res, rejection(new AccountServerError(ErrorCode.NotFound, '')), started) : serve(req, res, found, started)),
+        (err: unknown) => {
+          if (err instanceof AccountServerError) return send(req, res, rejection(err), started)
+          logger.error({ err }, 'unexpected error while serving an account')
+          send(req, res, { status: 500, body: 'internal server error\n', headers: {} }, started)
+        },
+      )
+    return true
+  }
+
+  function serve(req: IncomingMessage, res: ServerResponse, entry: CachedAccount, started: number): void {
     const headers = headersOf(entry, service.now(), req.headers.origin)
     let status = 200
     if (req.headers['if-none-match']?.includes(entry.etag)) {
@@ -74,14 +94,13 @@ export function fastPath(options: FastPathOptions): FastPath {
       res.end(req.method === 'HEAD' ? undefined : entry.body)
     }
     observe?.(req.method!, status, performance.now() - started)
-    return true
   }
 
   function send(req: IncomingMessage, res: ServerResponse, answer: PushAnswer, started: number): void {
     const headers = withCors(Object.entries(answer.headers).flat(), req.headers.origin)
     res.writeHead(answer.status, headers)
-    res.end(answer.body ?? undefined)
-    observe?.('POST', answer.status, performance.now() - started)
+    res.end(req.method === 'HEAD' ? undefined : (answer.body ?? undefined))
+    observe?.(req.method!, answer.status, performance.now() - started)
   }
 
   function push(req: IncomingMessage, res: ServerResponse): void {

@@ -1,0 +1,64 @@
+/**
+ * The fast path (raw node:http, before Hono) must answer exactly as the routes do: same status,
+ * body and headers, for hits, 304s, misses, bad keys, HEAD, CORS and every POST verdict.
+ */
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { readStoredMeta } from '../../src/jwt/decode.js'
+import { loadFixtureSet } from '../helpers/fixtures.js'
+import { mintAccount, newKey, signerFromSeed } from '../helpers/mint.js'
+import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
+import { tempDir } from '../helpers/tmp.js'
+import { readFile } from 'node:fs/promises'
+
+const set = loadFixtureSet('standard')
+const servers: RunningAccountServer[] = []
+afterAll(async () => {
+  for (const server of servers) await server.stop()
+})
+
+/**
+ * What a client sees, minus the framing headers the socket adds to either path (in-process
+ * responses have none), with max-age blurred (two requests may straddle a second).
+ */
+async function seen(res: Response) {
+  const framing = ['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']
+  const headers = Object.fromEntries([...res.headers].filter(([name]) => !framing.includes(name)))
+  if (headers['cache-control']) headers['cache-control'] = headers['cache-control'].replace(/max-age=\d+/, 'max-age=N')
+  return { status: res.status, body: await res.text(), headers }
+}
+
+describe('fast path answers like the routes', () => {
+  it('for GET/HEAD hits, 304s, misses, bad keys and CORS, and for POST verdicts', async () => {
+    const server = await startAccountServer({
+      operator: set.operatorPath,
+      store: { type: 'sqlite', file: join(await tempDir(), 'a.db') },
+    })
+    servers.push(server)
+    const signer = signerFromSeed(await readFile(join(set.dir, 'seeds', 'operator-sk.nk'), 'utf8'))
+    const account = newKey('account').publicKey
+    const expiring = mintAccount(account, signer, { exp: Math.floor(Date.now() / 1000) + 3600 })
+    const plain = set.accepted[0]!
+    const requests: [string, RequestInit][] = [
+      [`/jwt/v1/accounts/${account}`, { method: 'POST', body: expiring }],
+      [`/jwt/v1/accounts/${account}`, { method: 'POST', body: expiring }],
+      [`/jwt/v1/accounts/${plain.pubkey}`, { method: 'POST', body: set.jwt(plain), headers: { Origin: 'https://ui' } }],
+      [`/jwt/v1/accounts/${plain.pubkey}`, { method: 'POST', body: 'garbage' }],
+      [`/jwt/v1/accounts/${plain.pubkey}`, { method: 'POST', body: set.jwt(set.rejected.find((e) => e.reason === 'expired')!) }],
+      [`/jwt/v1/accounts/${account}`, {}],
+      [`/jwt/v1/accounts/${account}`, { headers: { Origin: 'https://ui' } }],
+      [`/jwt/v1/accounts/${account}`, { method: 'HEAD' }],
+      [`/jwt/v1/accounts/${account}`, { headers: { 'If-None-Match': `"${readStoredMeta(expiring).jti}"` } }],
+      [`/jwt/v1/accounts/${plain.pubkey}`, {}],
+      [`/jwt/v1/accounts/${newKey('account').publicKey}`, {}],
+      [`/jwt/v1/accounts/${newKey('account').publicKey}`, { method: 'HEAD' }],
+      [`/jwt/v1/accounts/${newKey('user').publicKey}`, {}],
+      [`/jwt/v1/accounts/${'A'.repeat(55)}B`, { headers: { Origin: 'https://ui' } }],
+    ]
+    for (const [path, init] of requests) {
+      const viaSocket = await seen(await fetch(`${server.base}${path}`, init))
+      const viaRoutes = await seen(await server.app.request(path, init))
+      expect(viaSocket, `${init.method ?? 'GET'} ${path}`).toEqual(viaRoutes)
+    }
+  })
+})
