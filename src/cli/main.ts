@@ -153,6 +153,22 @@ function workerNumber(): number {
 
 async function serve(config: ServerConfig, flags: CliFlags, logger: Logger): Promise<number> {
   const bridge = cluster.isWorker ? new ClusterBridge(workerNumber()) : undefined
+  // Heard from the first moment: a stop that arrives during start-up stops the server once it
+  // has started (a worker starting while the others stop must not be left running).
+  let requestStop: (signal: NodeJS.Signals) => void = () => undefined
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => (requestStop = resolve))
+  // After the first signal a second one takes Node's default action: it ends the process.
+  const stopListening = () => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopListening()
+    requestStop(signal)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  bridge?.onStop(() => onSignal('SIGTERM'))
   let server
   try {
     server = await createAccountServer({ config, logger, cluster: bridge })
@@ -160,6 +176,7 @@ async function serve(config: ServerConfig, flags: CliFlags, logger: Logger): Pro
   } catch (err) {
     logger.error(err instanceof AccountServerError ? err.message : `start-up failed: ${String(err)}`)
     await server?.stop().catch(() => undefined)
+    stopListening()
     return 1
   }
   if (flags.dump) logger.info(`effective configuration:\n${JSON.stringify(config, null, 2)}`)
@@ -175,22 +192,14 @@ async function serve(config: ServerConfig, flags: CliFlags, logger: Logger): Pro
       .catch((err: unknown) => logger.error(`reload failed, keeping the running configuration: ${(err as Error).message}`))
   }
   process.on('SIGHUP', reload)
-  return new Promise<number>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      process.off('SIGHUP', reload)
-      logger.info(`received ${signal}, shutting down`)
-      running.stop().then(
-        () => resolve(0),
-        (err) => {
-          logger.error(`error while stopping: ${String(err)}`)
-          resolve(1)
-        },
-      )
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-    bridge?.onStop(() => stop('SIGTERM'))
-  })
+  const signal = await stopRequested
+  process.off('SIGHUP', reload)
+  logger.info(`received ${signal}, shutting down`)
+  try {
+    await running.stop()
+    return 0
+  } catch (err) {
+    logger.error(`error while stopping: ${String(err)}`)
+    return 1
+  }
 }

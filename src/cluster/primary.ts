@@ -181,5 +181,6 @@ export async function runPrimary(count: number, logger: Logger): Promise<number>
     for (const worker of workers.values()) worker.kill()
     return 1
   }
+  if (!stopping) logger.info(`all ${count} workers are serving`)
   return done
 }

@@ -264,7 +264,9 @@ export class AccountService {
     if (this.#remoteCommit === undefined) return this.commit(account, options.source)
     // Another process writes: it decides newest-wins, stores, notifies and tells the others.
     const result = await this.#remoteCommit(account, options.source)
-    if (result.outcome === 'stored') this.#cache.set(account.pubkey, toCached(result.current))
+    // Not cached from here: the writer may have stored a newer version since it answered (its
+    // "forget" can arrive before this answer is handled), so the next read asks the store.
+    if (result.outcome === 'stored') this.forget([account.pubkey])
     return result
   }
 
