@@ -21,5 +21,6 @@ RUN mkdir -p /srv/data && chown node:node /srv/data
 USER node
 VOLUME /srv/data
 EXPOSE 9090
-ENV NATS_ACCOUNTS_HTTP_HOST=0.0.0.0
+# The production settings of the README.
+ENV NATS_ACCOUNTS_HTTP_HOST=0.0.0.0 NATS_ACCOUNTS_WORKERS=auto NATS_ACCOUNTS_LOG_FORMAT=json
 ENTRYPOINT ["node", "/app/dist/cli.js"]

@@ -1,0 +1,329 @@
+/**
+ * `npm run bench`: nats-accounts beside nginx serving the same sharded directory as static
+ * files, on this machine, with wrk on loopback. For each store (directory, SQLite) and size
+ * (1,000 and 100,000 accounts, real signatures): GET hit, GET 304, GET miss, the resolver
+ * probe, POST of new and of re-issued accounts; start-up time and RSS. Median of 3 runs per
+ * case. Writes docs/benchmarks.md. Options: --sizes 1000,100000 --runs 3 --seconds 5
+ * --workers 2 (the production setting the README recommends).
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { readStoredMeta } from '../../src/jwt/decode.js'
+import { sqliteStore } from '../../src/store/drivers/sqlite.js'
+import type { StoredAccount } from '../../src/store/types.js'
+import { mintAccount } from '../../test/helpers/mint.js'
+import { freePort } from '../../test/helpers/ports.js'
+import { mib, mintFleet, randomAccountKey, tempDir, type Fleet } from './lib.js'
+
+const { values: opts } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,100000' },
+    runs: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    workers: { type: 'string', default: '2' },
+    out: { type: 'string', default: 'docs/benchmarks.md' },
+  },
+})
+const SIZES = opts.sizes.split(',').map(Number)
+const RUNS = Number(opts.runs)
+const SECONDS = Number(opts.seconds)
+const WORKERS = opts.workers
+const CONNECTIONS = 50
+/** JWTs per POST case: enough that no run posts one twice (each run starts at its own offset). */
+const POSTS = 60_000
+const POSTS_PER_RUN = Math.floor(POSTS / RUNS)
+const CLI = new URL('../../../dist/cli.js', import.meta.url).pathname
+
+type Sample = { rps: number; p50: number; p99: number; non2xx: number }
+type Row = { store: string; size: number; case: string; sample: Sample; nginx?: Sample; rss?: number }
+
+function need(tool: string, pkg: string): void {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' })
+  } catch {
+    if (process.getuid?.() === 0) {
+      console.error(`installing ${pkg} (Debian package)...`)
+      execFileSync('sh', ['-c', `apt-get update -qq && apt-get install -y -qq ${pkg}`], { stdio: 'inherit' })
+    } else {
+      throw new Error(`${tool} is needed: apt-get install ${pkg}`)
+    }
+  }
+}
+
+function milliseconds(text: string): number {
+  const match = /([\d.]+)(us|ms|s)/.exec(text)!
+  const value = Number(match[1])
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value
+}
+
+/** One wrk run: `-t1 -c50 -d<s>s --latency`, optionally with a Lua script and a header. */
+function wrk(url: string, options: { script?: string; header?: string; offset?: number; seconds?: number } = {}): Sample {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${options.seconds ?? SECONDS}s`, '--latency']
+  if (options.script) args.push('-s', options.script)
+  if (options.header) args.push('-H', options.header)
+  args.push(url)
+  if (options.offset !== undefined) args.push('--', String(options.offset))
+  const out = execFileSync('wrk', args, { encoding: 'utf8' })
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1])
+  const p50 = milliseconds(/\s50%\s+(\S+)/.exec(out)![1]!)
+  const p99 = milliseconds(/\s99%\s+(\S+)/.exec(out)![1]!)
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0)
+  return { rps, p50, p99, non2xx }
+}
+
+function median(samples: Sample[]): Sample {
+  const sorted = [...samples].sort((a, b) => a.rps - b.rps)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+
+function runs(fn: () => Sample, warmUp: () => unknown = fn): Sample {
+  warmUp() // fills caches (ours and the page cache), lets the JIT settle
+  return median(Array.from({ length: RUNS }, fn))
+}
+
+/** Resident memory of a process and its children (the workers), in bytes: total and largest. */
+function rssOf(pid: number): { total: number; largest: number } {
+  const pids = [pid]
+  try {
+    pids.push(...execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number))
+  } catch {
+    // no children
+  }
+  let total = 0
+  let largest = 0
+  for (const p of pids) {
+    const status = readFileSync(`/proc/${p}/status`, 'utf8')
+    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024
+    total += rss
+    largest = Math.max(largest, rss)
+  }
+  return { total, largest }
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+async function startOurs(args: string[], probeKey: string): Promise<{ child: ChildProcess; base: string; startupMs: number }> {
+  const port = await freePort()
+  const started = performance.now()
+  // The production settings the README recommends: JSON logs, one worker per CPU.
+  const child = spawn(process.execPath, [CLI, '-hp', `127.0.0.1:${port}`, '--workers', WORKERS, '--log-format', 'json', ...args], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  })
+  const base = `http://127.0.0.1:${port}`
+  await waitUntil(async () => (await fetch(`${base}/jwt/v1/accounts/${probeKey}`)).status === 200, 'nats-accounts to serve')
+  return { child, base, startupMs: performance.now() - started }
+}
+
+async function startNginx(dir: string): Promise<{ child: ChildProcess; base: string }> {
+  const port = await freePort()
+  const prefix = await tempDir('nats-accounts-nginx-')
+  // The store's files are 0600: nginx's workers must run as their owner.
+  const user = process.getuid?.() === 0 ? 'user root;\n' : ''
+  // Cached descriptors count against the open-file limit (20,000 here): keep room for sockets.
+  await writeFile(join(prefix, 'nginx.conf'), `${user}worker_processes ${availableParallelism()};
+worker_rlimit_nofile 20000;
+daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  open_file_cache max=15000 inactive=60s;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    location ~ "^/jwt/v1/accounts/(A[A-Z2-7]{53}([A-Z2-7]{2}))$" {
+      default_type application/jwt;
+      alias ${dir}/$2/$1.jwt;
+    }
+  }
+}
+`)
+  const child = spawn('nginx', ['-c', join(prefix, 'nginx.conf'), '-p', prefix], { stdio: 'ignore' })
+  const base = `http://127.0.0.1:${port}`
+  await waitUntil(async () => (await fetch(`${base}/`)).status > 0, 'nginx')
+  return { child, base }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
+
+/** Lua for wrk: GETs of random keys from a file, or POSTs of the lines `<key> <jwt>` in turn. */
+async function luaScripts(dir: string, fleet: Fleet, reissued: StoredAccount[], fresh: StoredAccount[]) {
+  await writeFile(join(dir, 'keys.txt'), fleet.accounts.map((a) => a.pubkey).join('\n'))
+  await writeFile(join(dir, 'missing.txt'), Array.from({ length: 10_000 }, randomAccountKey).join('\n'))
+  await writeFile(join(dir, 'new.txt'), fresh.map((a) => `${a.pubkey} ${a.jwt}`).join('\n'))
+  await writeFile(join(dir, 'reissued.txt'), reissued.map((a) => `${a.pubkey} ${a.jwt}`).join('\n'))
+  const getScript = (file: string) => `
+local keys = {}
+for line in io.lines("${join(dir, file)}") do keys[#keys + 1] = line end
+request = function() return wrk.format("GET", "/jwt/v1/accounts/" .. keys[math.random(#keys)]) end
+`
+  const postScript = (file: string) => `
+local paths, bodies = {}, {}
+for line in io.lines("${join(dir, file)}") do
+  local key, jwt = line:match("^(%S+) (%S+)$")
+  paths[#paths + 1] = "/jwt/v1/accounts/" .. key
+  bodies[#bodies + 1] = jwt
+end
+local i = 0
+init = function(args) i = tonumber(args[1]) or 0 end
+request = function()
+  i = i % #paths + 1
+  return wrk.format("POST", paths[i], { ["Content-Type"] = "application/jwt" }, bodies[i])
+end
+`
+  const scripts = {
+    hit: join(dir, 'hit.lua'),
+    miss: join(dir, 'miss.lua'),
+    postNew: join(dir, 'post-new.lua'),
+    postReissued: join(dir, 'post-reissued.lua'),
+  }
+  await writeFile(scripts.hit, getScript('keys.txt'))
+  await writeFile(scripts.miss, getScript('missing.txt'))
+  await writeFile(scripts.postNew, postScript('new.txt'))
+  await writeFile(scripts.postReissued, postScript('reissued.txt'))
+  return scripts
+}
+
+async function loadDirectory(dir: string, accounts: StoredAccount[]): Promise<void> {
+  for (const account of accounts) {
+    const shard = join(dir, account.pubkey.slice(-2))
+    if (!existsSync(shard)) await mkdir(shard, { recursive: true, mode: 0o700 })
+    await writeFile(join(shard, `${account.pubkey}.jwt`), account.jwt, { mode: 0o600 })
+  }
+}
+
+async function loadSqlite(file: string, accounts: StoredAccount[]): Promise<void> {
+  const store = await sqliteStore({ file })
+  for (let i = 0; i < accounts.length; i += 1000) {
+    await Promise.all(accounts.slice(i, i + 1000).map((a) => store.put(a, { kind: 'import' })))
+  }
+  await store.close()
+}
+
+async function bench(size: number): Promise<{ rows: Row[]; startup: Record<string, number>; rss: Record<string, { total: number; largest: number }> }> {
+  const root = await tempDir()
+  console.error(`[${size}] minting ${size} accounts, ${POSTS} new, ${POSTS} re-issued...`)
+  const fleet = mintFleet(size)
+  const later = Math.floor(Date.now() / 1000)
+  // Round after round over the accounts, each round issued a second later than the previous.
+  const reissued = Array.from({ length: POSTS }, (_, i) => {
+    const jwt = mintAccount(fleet.accounts[i % size]!.pubkey, fleet.operator, { iat: later + Math.floor(i / size), name: `re-${i}` })
+    return { ...readStoredMeta(jwt), jwt }
+  })
+  const fresh = mintFleet(POSTS).accounts.map((a) => {
+    const jwt = mintAccount(a.pubkey, fleet.operator, { iat: later })
+    return { ...readStoredMeta(jwt), jwt }
+  })
+  const operatorFile = join(root, 'operator.jwt')
+  await writeFile(operatorFile, fleet.operatorJwt)
+  const scripts = await luaScripts(root, fleet, reissued, fresh)
+  const hot = fleet.accounts[0]!
+  const rows: Row[] = []
+  const startup: Record<string, number> = {}
+  const rss: Record<string, { total: number; largest: number }> = {}
+
+  const dir = join(root, 'jwt')
+  await loadDirectory(dir, fleet.accounts)
+  const nginx = await startNginx(dir)
+  const nginxEtag = (await fetch(`${nginx.base}/jwt/v1/accounts/${hot.pubkey}`)).headers.get('etag')!
+  const ceiling = {
+    hit: runs(() => wrk(nginx.base, { script: scripts.hit })),
+    notModified: runs(() => wrk(`${nginx.base}/jwt/v1/accounts/${hot.pubkey}`, { header: `If-None-Match: ${nginxEtag}` })),
+    miss: runs(() => wrk(nginx.base, { script: scripts.miss })),
+  }
+  await stop(nginx.child)
+
+  const stores = [
+    { name: 'directory', args: ['-dir', dir, '--shard'], load: async () => undefined },
+    { name: 'sqlite', args: ['--sqlite', join(root, 'accounts.db')], load: () => loadSqlite(join(root, 'accounts.db'), fleet.accounts) },
+  ]
+  for (const store of stores) {
+    console.error(`[${size}] ${store.name}: loading and measuring`)
+    await store.load()
+    const ours = await startOurs([...store.args, '-operator', operatorFile], hot.pubkey)
+    startup[store.name] = ours.startupMs
+    const add = (name: string, sample: Sample, nginxSample?: Sample) => rows.push({ store: store.name, size, case: name, sample, nginx: nginxSample })
+    // Steady state: every account requested a few times, so each worker has it cached.
+    const warm = () => wrk(ours.base, { script: scripts.hit, seconds: Math.max(SECONDS, Math.ceil((4 * size) / 8000)) })
+    add('GET hit (random keys)', runs(() => wrk(ours.base, { script: scripts.hit }), warm), ceiling.hit)
+    add('GET 304 (If-None-Match)', runs(() => wrk(`${ours.base}/jwt/v1/accounts/${hot.pubkey}`, { header: `If-None-Match: "${hot.jti}"` })), ceiling.notModified)
+    add('GET miss (404)', runs(() => wrk(ours.base, { script: scripts.miss })), ceiling.miss)
+    add('resolver probe', runs(() => wrk(`${ours.base}/jwt/v1/accounts/`)))
+    const posts = (script: string) => median(Array.from({ length: RUNS }, (_, run) => wrk(ours.base, { script, offset: run * POSTS_PER_RUN })))
+    add('POST new accounts', posts(scripts.postNew))
+    add('POST re-issued accounts', posts(scripts.postReissued))
+    rss[store.name] = rssOf(ours.child.pid!)
+    await stop(ours.child)
+  }
+  await rm(root, { recursive: true, force: true })
+  return { rows, startup, rss }
+}
+
+need('wrk', 'wrk')
+need('nginx', 'nginx-light')
+const results = []
+for (const size of SIZES) results.push(await bench(size))
+
+/** nginx -v prints to stderr, wrk --version exits 1: take whatever it printed first. */
+const version = (cmd: string, args: string[]) => {
+  const run = spawnSync(cmd, args, { encoding: 'utf8' })
+  return `${run.stdout}${run.stderr}`.trim().split('\n')[0]
+}
+const ratio = (row: Row) => (row.nginx ? `${(row.sample.rps / row.nginx.rps).toFixed(2)}×` : '–')
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+const lines = [
+  '# Benchmarks',
+  '',
+  `Run ${new Date().toISOString()} with \`npm run bench\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${mib(totalmem())} RAM,`,
+  `Node ${process.version}, ${version('nginx', ['-v'])}, ${version('wrk', ['--version'])}. Load: wrk -t1 -c${CONNECTIONS}`,
+  `on loopback, ${SECONDS} s per run, median of ${RUNS} runs after a warm-up run (for GET hits, long enough to request`,
+  `every account about four times); wrk shares the machine with the`,
+  `servers. nats-accounts runs with --workers ${WORKERS}; nginx with one worker per CPU, sendfile and open_file_cache,`,
+  'serving the same sharded directory (`/jwt/v1/accounts/<key>` → `<dir>/<last 2>/<key>.jwt`). POSTs are',
+  'durable (acknowledged after fsync/commit) and include signature verification.',
+  '',
+  '| accounts | store | case | req/s | p50 ms | p99 ms | non-2xx/3xx | nginx req/s | nginx p99 ms | ratio to nginx |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+]
+for (const { rows } of results) {
+  for (const row of rows) {
+    lines.push(`| ${fmt(row.size)} | ${row.store} | ${row.case} | ${fmt(row.sample.rps)} | ${row.sample.p50.toFixed(2)} | ${row.sample.p99.toFixed(2)} | ${row.sample.non2xx} | ${row.nginx ? fmt(row.nginx.rps) : '–'} | ${row.nginx ? row.nginx.p99.toFixed(2) : '–'} | ${ratio(row)} |`)
+  }
+}
+lines.push(
+  '',
+  '| accounts | store | start-up to first served GET | RSS after the runs: all processes | largest process |',
+  '| --- | --- | --- | --- | --- |',
+)
+for (const [i, { startup, rss }] of results.entries()) {
+  for (const store of Object.keys(startup)) {
+    lines.push(`| ${fmt(SIZES[i]!)} | ${store} | ${fmt(startup[store]!)} ms | ${mib(rss[store]!.total)} | ${mib(rss[store]!.largest)} |`)
+  }
+}
+const report = `${lines.join('\n')}\n`
+await writeFile(opts.out, report)
+console.log(report)
