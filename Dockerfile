@@ -23,4 +23,4 @@ VOLUME /srv/data
 EXPOSE 9090
 # The production settings of the README.
 ENV NATS_ACCOUNTS_HTTP_HOST=0.0.0.0 NATS_ACCOUNTS_WORKERS=auto NATS_ACCOUNTS_LOG_FORMAT=json
-ENTRYPOINT ["node", "/app/dist/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/cli.js"]

@@ -20,11 +20,6 @@ const KEY_LENGTH = 56
 /** @returns true when it answered (or is answering) the request */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean
 
-type Prebuilt = { ok: string[]; notModified: string[] }
-
-/** Header lists of JWTs without `exp` (no Cache-Control arithmetic), built on first use. */
-const prebuilt = new WeakMap<CachedAccount, Prebuilt>()
-
 /** rs/cors as the Go server had it: Vary always, the Origin echoed for GET/HEAD/POST. */
 function withCors(headers: string[], origin: string | undefined): string[] {
   headers.push('Vary', 'Origin')
@@ -32,21 +27,15 @@ function withCors(headers: string[], origin: string | undefined): string[] {
   return headers
 }
 
-function headersOf(entry: CachedAccount, nowMs: number, origin: string | undefined): Prebuilt {
-  if (origin === undefined && entry.exp === 0) {
-    let lists = prebuilt.get(entry)
-    if (lists === undefined) {
-      lists = build(entry, 'no-cache', undefined)
-      prebuilt.set(entry, lists)
-    }
-    return lists
-  }
-  return build(entry, cacheControl(entry, nowMs), origin)
-}
-
-function build(entry: CachedAccount, cacheControlValue: string, origin: string | undefined): Prebuilt {
-  const notModified = withCors(['ETag', entry.etag, 'Cache-Control', cacheControlValue], origin)
-  return { notModified, ok: [...notModified, 'Content-Type', 'application/jwt', 'Content-Length', entry.length] }
+/**
+ * The header list of a 200 or 304, from values computed once per account. The list itself is
+ * built per response: kept per account it cost ~430 bytes each (43 MB for 100,000 accounts)
+ * and bought no measurable speed.
+ */
+function headersOf(entry: CachedAccount, nowMs: number, origin: string | undefined, notModified: boolean): string[] {
+  const headers = withCors(['ETag', entry.etag, 'Cache-Control', cacheControl(entry, nowMs)], origin)
+  if (!notModified) headers.push('Content-Type', 'application/jwt', 'Content-Length', entry.length)
+  return headers
 }
 
 export type FastPathOptions = {
@@ -83,17 +72,10 @@ export function fastPath(options: FastPathOptions): FastPath {
   }
 
   function serve(req: IncomingMessage, res: ServerResponse, entry: CachedAccount, started: number): void {
-    const headers = headersOf(entry, service.now(), req.headers.origin)
-    let status = 200
-    if (req.headers['if-none-match']?.includes(entry.etag)) {
-      status = 304
-      res.writeHead(304, headers.notModified)
-      res.end()
-    } else {
-      res.writeHead(200, headers.ok)
-      res.end(req.method === 'HEAD' ? undefined : entry.body)
-    }
-    observe?.(req.method!, status, performance.now() - started)
+    const notModified = req.headers['if-none-match']?.includes(entry.etag) === true
+    res.writeHead(notModified ? 304 : 200, headersOf(entry, service.now(), req.headers.origin, notModified))
+    res.end(notModified || req.method === 'HEAD' ? undefined : entry.body)
+    observe?.(req.method!, notModified ? 304 : 200, performance.now() - started)
   }
 
   function send(req: IncomingMessage, res: ServerResponse, answer: PushAnswer, started: number): void {
