@@ -349,8 +349,30 @@ export function assertAccountKey(pubkey: string): void {
   }
 }
 
+/**
+ * Cached bodies are copied into slabs of their own. From Node's shared Buffer pool, each body
+ * kept alive the pool slab around it, full of short-lived buffers (a JWT decode's): the
+ * directory store's 100,000 cached accounts took 136 MB of buffers for 65 MB of JWTs.
+ */
+const SLAB_BYTES = 64 * 1024
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
+let slabUsed = 0
+
+function bodyOf(jwt: string): Buffer {
+  const length = Buffer.byteLength(jwt)
+  if (length > SLAB_BYTES / 4) return Buffer.from(jwt)
+  if (slabUsed + length > SLAB_BYTES) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
+    slabUsed = 0
+  }
+  const body = slab.subarray(slabUsed, slabUsed + length)
+  body.write(jwt)
+  slabUsed += length
+  return body
+}
+
 function toCached(account: StoredAccount): CachedAccount {
-  const body = Buffer.from(account.jwt, 'utf8')
+  const body = bodyOf(account.jwt)
   return { exp: account.exp, body, etag: `"${account.jti}"`, length: String(body.length) }
 }
 

@@ -1,6 +1,6 @@
 /**
- * AccountService in a worker that does not write (--workers): what it caches after a write
- * another process committed for it.
+ * AccountService: the bodies it caches, and in a worker that does not write (--workers), what
+ * it caches after a write another process committed for it.
  */
 import { describe, expect, it } from 'vitest'
 import { checkAccountJwt } from '../../src/jwt/account.js'
@@ -31,5 +31,28 @@ describe('AccountService with a remote writer', () => {
     expect((await service.push(older, { expectedKey: pubkey, source })).outcome).toBe('stored')
     const served = await service.lookup(pubkey)
     expect(served?.body.toString()).toBe(newer)
+  })
+})
+
+describe('AccountService cache', () => {
+  it('serves every cached body intact across the slabs they are copied into', async () => {
+    const operator = newKey('operator')
+    const trust = parseOperator(mintOperator(operator), 'test')
+    const store = memoryStore()
+    const service = new AccountService({ store, trust })
+    const now = Math.floor(Date.now() / 1000)
+    // ~700 bytes each: 300 of them fill a few 64 KiB slabs.
+    const accounts = Array.from({ length: 300 }, () => {
+      const pubkey = newKey('account').publicKey
+      return { pubkey, jwt: mintAccount(pubkey, operator, { iat: now - 10 }) }
+    })
+    for (const { pubkey, jwt } of accounts) await service.push(jwt, { expectedKey: pubkey, source: { kind: 'import' } })
+    service.forget(null)
+    for (const { pubkey } of accounts) await service.lookup(pubkey)
+    for (const { pubkey, jwt } of accounts) {
+      const served = service.cached(pubkey)
+      expect(served?.body.toString()).toBe(jwt)
+      expect(served?.length).toBe(String(jwt.length))
+    }
   })
 })
