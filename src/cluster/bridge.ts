@@ -23,6 +23,7 @@ export class ClusterBridge {
   readonly #waiting = new Map<number, (text?: string) => void>()
   readonly #commits = new Map<number, { resolve: (r: PushResult) => void; reject: (e: Error) => void }>()
   #onForget: (keys: string[]) => void = () => undefined
+  #onStop: () => void = () => undefined
   #metricsJson: () => Promise<unknown> = async () => []
   #onCommit: ((account: StoredAccount, source: PutSource) => Promise<PushResult>) | undefined
 
@@ -76,6 +77,7 @@ export class ClusterBridge {
         break
       }
       case 'stop':
+        this.#onStop()
         break
     }
   }
@@ -129,8 +131,6 @@ export class ClusterBridge {
   }
 
   onStop(handler: () => void): void {
-    process.on('message', (message: ToWorker) => {
-      if (message.t === 'stop') handler()
-    })
+    this.#onStop = handler
   }
 }

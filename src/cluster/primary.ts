@@ -6,6 +6,7 @@
  */
 import cluster, { type Worker } from 'node:cluster'
 import { AggregatorRegistry } from 'prom-client'
+import { ErrorCode } from '../errors.js'
 import type { Logger } from '../log/logger.js'
 import { WORKER_ENV, type ToPrimary, type ToWorker } from './protocol.js'
 
@@ -68,7 +69,7 @@ export async function runPrimary(count: number, logger: Logger): Promise<number>
         const leader = workers.get(1)
         if (leader === undefined || !leader.isConnected()) {
           commits.delete(n)
-          send(worker, { t: 'committed', id: message.id, refusal: { code: 'ERR_STORE_WRITE', message: 'the writing worker is restarting, try again' } })
+          send(worker, { t: 'committed', id: message.id, refusal: { code: ErrorCode.StoreWrite, message: 'the writing worker is restarting, try again' } })
         } else send(leader, { t: 'commit', id: n, account: message.account, source: message.source })
         break
       }
@@ -133,7 +134,7 @@ export async function runPrimary(count: number, logger: Logger): Promise<number>
         // Writes the leader took but never answered: the askers must not wait forever.
         for (const [n, asked] of commits) {
           commits.delete(n)
-          send(asked.origin, { t: 'committed', id: asked.id, refusal: { code: 'ERR_STORE_WRITE', message: 'the writing worker stopped before it answered' } })
+          send(asked.origin, { t: 'committed', id: asked.id, refusal: { code: ErrorCode.StoreWrite, message: 'the writing worker stopped before it answered' } })
         }
       }
       if (stopping) return

@@ -1,6 +1,6 @@
 /**
  * The resolver and push paths without the framework, for the exact canonical URL
- * `/jwt/v1/accounts/<key>` (no query): GET/HEAD from prebuilt bytes and header lists (a
+ * `/jwt/v1/accounts/<key>` (no query): GET/HEAD from cached bytes and header values (a
  * cached account at once, others after one store read; misses and bad keys get the route's
  * 404/400), and POST (body read here, answered by the same `answerPush` as the route).
  * Everything else falls through to the full app, with exactly the same answers.

@@ -27,7 +27,6 @@ const PROBE_HEADERS = {
   Expires: '0',
 }
 
-
 function clientAddress(env: unknown): string | undefined {
   return (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
     ?.socket?.remoteAddress
