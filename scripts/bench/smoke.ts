@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
 import { join } from 'node:path'
+import { waitFor } from '../../test/helpers/nats-server.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { mintFleet, tempDir } from './lib.js'
 
@@ -53,13 +54,7 @@ const port = await freePort()
 const server = spawn(process.execPath, [CLI, '-hp', `127.0.0.1:${port}`, '--sqlite', join(dir, 'a.db'), '-operator', join(dir, 'operator.jwt'), '--log-format', 'json'], { stdio: 'ignore' })
 const base = `http://127.0.0.1:${port}/jwt/v1/accounts/`
 try {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await send(base)) === 200) break
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
+  await waitFor(() => send(base).then((status) => status === 200, () => false), { timeoutMs: 10_000, message: 'nats-accounts to serve' })
   let posted = 0
   const measured = {
     postPerSecond: await rate(() => {
