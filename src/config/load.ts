@@ -5,9 +5,9 @@
  * Unknown keys are warnings; bad values are errors naming file, line and key.
  * @module
  */
-import { availableParallelism } from 'node:os'
 import { ConfigError } from '../errors.js'
 import type { LogFormat, LogLevel } from '../log/logger.js'
+import { SYSTEM_CGROUPS, usableCpus, type CgroupPaths } from './cpus.js'
 import { parseConfigFile, positionOf, type ConfigMap, type ConfigValue } from './parser.js'
 import { defaultConfig, type ServerConfig } from './types.js'
 
@@ -100,9 +100,9 @@ const ENTRIES: Record<string, Entry> = {
   },
 }
 
-/** A positive count, or `auto` for one per CPU the process may use. */
-export function workerCount(value: string): number {
-  if (value.toLowerCase() === 'auto') return availableParallelism()
+/** A positive count, or `auto` for one per CPU the process may use (its cgroup's CPU limit included). */
+export function workerCount(value: string, cgroups: CgroupPaths = SYSTEM_CGROUPS): number {
+  if (value.toLowerCase() === 'auto') return usableCpus(cgroups)
   const count = Number(value)
   if (!Number.isInteger(count) || count < 1 || count > 64) throw new Error(`"${value}" is not auto or a number of workers from 1 to 64`)
   return count
