@@ -23,4 +23,12 @@ VOLUME /srv/data
 EXPOSE 9090
 # The production settings of the README.
 ENV NATS_ACCOUNTS_HTTP_HOST=0.0.0.0 NATS_ACCOUNTS_WORKERS=auto NATS_ACCOUNTS_LOG_FORMAT=json
+# Liveness from /healthz with the node already in the image, on the address the settings above
+# (or -e NATS_ACCOUNTS_HTTP_HOST/_PORT/_TLS_CERT) give; a port given with -hp is not seen here.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 CMD node --no-warnings -e "\
+  const env = process.env, tls = Boolean(env.NATS_ACCOUNTS_HTTP_TLS_CERT), host = env.NATS_ACCOUNTS_HTTP_HOST;\
+  if (tls) env.NODE_TLS_REJECT_UNAUTHORIZED = '0';\
+  const target = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? '[' + host + ']' : host;\
+  fetch((tls ? 'https://' : 'http://') + target + ':' + (env.NATS_ACCOUNTS_HTTP_PORT || 9090) + '/healthz')\
+    .then((res) => process.exit(res.ok ? 0 : 1), () => process.exit(1))"
 ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/cli.js"]
