@@ -1,7 +1,6 @@
 /**
  * `npm run ci:production-install`: the package as users install it. Packs the project, installs
- * the tarball with `--omit=dev` into an empty folder (better-sqlite3 compiles there when no
- * prebuilt binary can be fetched), imports the public entry from that copy, and runs its
+ * the tarball with `--omit=dev` into an empty folder, imports the public entry from that copy, and runs its
  * `nats-accounts` against a real nats-server in operator mode: a POSTed account is served and its
  * update notification reaches a subscriber. A runtime import left in devDependencies passes every
  * other test and fails here. Exits 1 on the first failed step.
@@ -38,8 +37,27 @@ async function step<T>(name: string, action: () => Promise<T>): Promise<T> {
   }
 }
 
-async function npm(cwd: string, args: string[]): Promise<void> {
-  await run('npm', args, { cwd, env, maxBuffer: 16 * 1024 * 1024 })
+async function npm(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+  await run('npm', args, { cwd, env: { ...env, ...extraEnv }, maxBuffer: 16 * 1024 * 1024 })
+}
+
+/**
+ * better-sqlite3's binary as `npm ci` built it in this clone (same version, same Node), offered
+ * to the install as the prebuilt archive it would otherwise download, through prebuild-install's
+ * documented `<package>_local_prebuilds`: compiling SQLite a second time would take minutes and
+ * prove nothing the clone's install did not. Without a build here, the install compiles.
+ */
+async function localPrebuilds(folder: string): Promise<NodeJS.ProcessEnv> {
+  const packageDir = join(REPO, 'node_modules/better-sqlite3')
+  const { version } = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as { version: string }
+  const archive = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`
+  try {
+    await mkdir(folder)
+    await run('tar', ['-czf', join(folder, archive), '-C', packageDir, 'build/Release/better_sqlite3.node'])
+  } catch {
+    return {}
+  }
+  return { npm_config_better_sqlite3_local_prebuilds: folder }
 }
 
 /** The installed `nats-accounts` command, started on a free loopback port. */
@@ -90,10 +108,12 @@ try {
     const [name] = (await readdir(dir)).filter((file) => file.endsWith('.tgz'))
     return join(dir, name!)
   })
-  await step('npm install --omit=dev of the tarball into an empty folder', async () => {
+  const prebuilds = await localPrebuilds(join(dir, 'prebuilds'))
+  const how = Object.keys(prebuilds).length > 0 ? "with this clone's better-sqlite3 build" : 'compiling better-sqlite3'
+  await step(`npm install --omit=dev of the tarball into an empty folder (${how})`, async () => {
     await mkdir(app)
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'install-check', private: true, allowScripts: { 'better-sqlite3': true } }))
-    await npm(app, ['install', '--omit=dev', '--no-audit', '--no-fund', tarball])
+    await npm(app, ['install', '--omit=dev', '--no-audit', '--no-fund', tarball], prebuilds)
   })
   const bin = join(app, 'node_modules/.bin/nats-accounts')
   await step('the installed command prints its version', async () => {
