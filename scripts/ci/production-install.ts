@@ -1,9 +1,9 @@
 /**
  * `npm run ci:production-install`: the package as users install it. Packs the project, installs
- * the tarball with `--omit=dev` into an empty folder, imports the public entry from that copy, and runs its
- * `nats-accounts` against a real nats-server in operator mode: a POSTed account is served and its
- * update notification reaches a subscriber. A runtime import left in devDependencies passes every
- * other test and fails here. Exits 1 on the first failed step.
+ * the tarball with `--omit=dev` into an empty folder, imports the public entry from that copy,
+ * and runs its `nats-accounts` against a real nats-server in operator mode: a POSTed account is
+ * served and its update notification reaches a subscriber. A runtime import left in
+ * devDependencies passes every other test and fails here. Exits 1 on the first failed step.
  */
 import { execFile, spawn } from 'node:child_process'
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
