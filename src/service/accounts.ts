@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { AccountServerError, ErrorCode } from '../errors.js'
-import { checkAccountJwt } from '../jwt/account.js'
+import { checkAccountJwt, checkPushKey } from '../jwt/account.js'
 import { accountKeyProblem } from '../jwt/nkeys.js'
 import type { AccountJwtMeta } from '../jwt/types.js'
 import type { OperatorTrust } from '../jwt/trust.js'
@@ -272,7 +272,7 @@ export class AccountService {
   }
 
   async #push(token: string, options: PushOptions): Promise<PushResult> {
-    if (options.expectedKey !== undefined) assertAccountKey(options.expectedKey)
+    if (options.expectedKey !== undefined) checkPushKey(options.expectedKey)
     const account = checkAccountJwt(token, {
       trust: this.trust,
       expectedKey: options.expectedKey,
