@@ -52,6 +52,28 @@ describe('a same-second edit, end to end', () => {
     expect(await (await fetch(`${server.base}/jwt/v1/accounts/${account}`)).text()).toBe(edited)
   })
 
+  it('is served by every worker once its POST is answered (--workers 2)', async () => {
+    const server = await startServer(['--sqlite', join(await tempDir(), 'a.db'), ...op, '--workers', '2'])
+    cleanups.push(() => server.stop())
+    await waitFor(() => server.logs().includes('all 2 workers are serving'), { message: 'both workers serving' })
+    const account = newKey('account').publicKey
+    const { added, edited } = sameSecondEdit(account, signer)
+    const url = `${server.base}/jwt/v1/accounts/${account}`
+    // A new connection per request, so the cluster hands each to any worker.
+    const get = () => fetch(url, { headers: { Connection: 'close' } })
+    expect((await fetch(url, { method: 'POST', body: added, headers: { Connection: 'close' } })).status).toBe(200)
+    const before = await Promise.all(Array.from({ length: 10 }, get))
+    for (const res of before) expect(await res.text()).toBe(added)
+    const res = await fetch(url, { method: 'POST', body: edited, headers: { Connection: 'close' } })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe(`${SAME_JTI_WARNING}\n`)
+    const oldTag = before[0]!.headers.get('ETag')!
+    for (const after of await Promise.all(Array.from({ length: 10 }, () => fetch(url, { headers: { Connection: 'close', 'If-None-Match': oldTag } })))) {
+      expect(after.status).toBe(200)
+      expect(await after.text()).toBe(edited)
+    }
+  })
+
   it('reaches a nats-server with resolver: URL(...): the edited connection limit applies', async () => {
     const port = await freePort()
     const server = await startServer([
