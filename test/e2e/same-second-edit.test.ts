@@ -43,6 +43,8 @@ describe('a same-second edit, end to end', () => {
     const store = storeArgs(dir)
     const first = await run(['import', join(dir, 'added.jwt'), ...store, ...op])
     expect(first.out).toContain('1 stored, 0 unchanged')
+    const dryRun = await run(['import', join(dir, 'edited.jwt'), '--dry-run', ...store, ...op])
+    expect(dryRun.out).toContain('dry run, nothing written: 1 stored, 0 unchanged')
     const second = await run(['import', join(dir, 'edited.jwt'), ...store, ...op])
     expect(second.code).toBe(0)
     expect(second.out).toContain('1 stored, 0 unchanged')
