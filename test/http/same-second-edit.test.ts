@@ -48,7 +48,7 @@ describe('an edit within the same second (same jti and iat, other limits)', () =
     const second = await push(edited)
     expect(second.status).toBe(200)
     expect(await second.text()).toBe(`${SAME_JTI_WARNING}\n`)
-    expect(server.logs()).toContain(SAME_JTI_WARNING)
+    expect(server.logs()).toContain(`[WRN] ${SAME_JTI_WARNING} account=${account} name=A`)
 
     const after = await fetch(url)
     expect(after.status).toBe(200)
