@@ -73,16 +73,32 @@ export function fastPath(options: FastPathOptions): FastPath {
 
   function serve(req: IncomingMessage, res: ServerResponse, entry: CachedAccount, started: number): void {
     const notModified = req.headers['if-none-match']?.includes(entry.etag) === true
-    res.writeHead(notModified ? 304 : 200, headersOf(entry, service.now(), req.headers.origin, notModified))
-    res.end(notModified || req.method === 'HEAD' ? undefined : entry.body)
-    observe?.(req.method!, notModified ? 304 : 200, performance.now() - started)
+    const written = write(res, () => {
+      res.writeHead(notModified ? 304 : 200, headersOf(entry, service.now(), req.headers.origin, notModified))
+      res.end(notModified || req.method === 'HEAD' ? undefined : entry.body)
+    })
+    if (written) observe?.(req.method!, notModified ? 304 : 200, performance.now() - started)
   }
 
   function send(req: IncomingMessage, res: ServerResponse, answer: PushAnswer, started: number): void {
     const headers = withCors(Object.entries(answer.headers).flat(), req.headers.origin)
-    res.writeHead(answer.status, headers)
-    res.end(req.method === 'HEAD' ? undefined : (answer.body ?? undefined))
-    observe?.(req.method!, answer.status, performance.now() - started)
+    const written = write(res, () => {
+      res.writeHead(answer.status, headers)
+      res.end(req.method === 'HEAD' ? undefined : (answer.body ?? undefined))
+    })
+    if (written) observe?.(req.method!, answer.status, performance.now() - started)
+  }
+
+  /** An error while writing one response closes that response and its socket, never the process. */
+  function write(res: ServerResponse, writing: () => void): boolean {
+    try {
+      writing()
+      return true
+    } catch (err) {
+      logger.error({ err }, 'cannot write a response; closing its connection')
+      res.destroy()
+      return false
+    }
   }
 
   function push(req: IncomingMessage, res: ServerResponse): void {

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino'
 import { AccountServerError } from '../errors.js'
-import type { AccountService } from '../service/accounts.js'
+import { isSameJtiEdit, SAME_JTI_WARNING, type AccountService } from '../service/accounts.js'
 import { errorAnswer, TEXT_HEADERS } from './status.js'
 
 export type PushAnswer = { status: number; body: string | null; headers: Record<string, string> }
@@ -31,11 +31,13 @@ export async function answerPush(
     { account: pubkey, client, jti: result.current.jti, verdict: result.outcome, notification: notification?.summary },
     'account JWT push',
   )
-  if (notification === undefined) return { status: 200, body: null, headers: {} }
+  // nsc prints every line of a non-empty body.
+  const lines = [notification?.summary, isSameJtiEdit(result) ? SAME_JTI_WARNING : undefined].filter((l) => l !== undefined)
+  if (lines.length === 0) return { status: 200, body: null, headers: {} }
   // Stored but not announced (NATS down) is a warning for nsc (202), not a failure.
   return {
-    status: notification.sent ? 200 : 202,
-    body: `${notification.summary}\n`,
+    status: notification?.sent === false ? 202 : 200,
+    body: lines.map((line) => `${line}\n`).join(''),
     headers: { 'Content-Type': 'text/plain; charset=utf-8' },
   }
 }

@@ -19,10 +19,7 @@ export const ERROR_ANSWERS: Record<ErrorCode, Answer> = {
   [ErrorCode.BadIssuer]: { status: 400, prefix: 'Bad JWT Issuer in request' },
   [ErrorCode.SelfSigned]: { status: 400, prefix: 'Signing service not enabled' },
   [ErrorCode.UntrustedIssuer]: { status: 400, prefix: 'untrusted issuer in request' },
-  [ErrorCode.ClaimsInvalid]: {
-    status: 400,
-    prefix: 'The server was unable to update your account JWT. One more more validation issues occurred.',
-  },
+  [ErrorCode.ClaimsInvalid]: { status: 400, prefix: 'One or more validation issues occurred' },
   [ErrorCode.Stale]: { status: 409, prefix: 'stale JWT in request' },
   [ErrorCode.Deleted]: { status: 409, prefix: 'deleted account' },
   [ErrorCode.NotFound]: { status: 404, prefix: 'no matching account JWT' },
@@ -39,12 +36,19 @@ export const TEXT_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 } as const
 
+/**
+ * The Go server's first line of a claims refusal, typo included: scripts match POST answers on
+ * it. The corrected sentence follows it there, and stands alone everywhere else (logs, NATS).
+ */
+export const GO_CLAIMS_INVALID = 'The server was unable to update your account JWT. One more more validation issues occurred.'
+
 /** The status and body for a domain error. */
 export function errorAnswer(err: AccountServerError): { status: ContentfulStatusCode; body: string } {
   const { status, prefix } = ERROR_ANSWERS[err.code]
   if (err instanceof ClaimsInvalidError) {
-    // The Go server's exact layout: one "\t - <issue>\n" per issue, items separated by "\n".
-    return { status, body: `${prefix}\n${err.issues.map((i) => `\t - ${i.description}\n`).join('\n')}\n` }
+    // The Go server's item layout: one "\t - <issue>\n" per issue, items separated by "\n".
+    const items = err.issues.map((i) => `\t - ${i.description}\n`).join('\n')
+    return { status, body: `${GO_CLAIMS_INVALID}\n${prefix}:\n${items}\n` }
   }
   if (prefix === '') return { status, body: `${err.message}\n` }
   return { status, body: err.message === '' ? `${prefix}\n` : `${prefix}: ${err.message}\n` }

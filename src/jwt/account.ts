@@ -7,7 +7,7 @@
 import { AccountServerError, ErrorCode } from '../errors.js'
 import type { StoredAccount } from '../store/types.js'
 import { accountMeta, decodeJwt } from './decode.js'
-import { isAccountKey, publicKeyKind } from './nkeys.js'
+import { accountKeyProblem, isAccountKey, publicKeyKind } from './nkeys.js'
 import type { OperatorTrust } from './trust.js'
 import { accountClaimIssues, type ClaimIssue } from './validate-claims.js'
 import { verifySignature } from './verify.js'
@@ -32,6 +32,18 @@ export type AccountCheck = {
 }
 
 const fail = (code: ErrorCode, message: string) => new AccountServerError(code, message)
+
+/**
+ * Checks the key a JWT is sent for (URL or NATS subject) before anything else, so a malformed
+ * key never reaches the store. A valid key of another kind (a user key...) gets the Go server's
+ * "bad JWT Subject in request", its answer to an account JWT for a user key.
+ */
+export function checkPushKey(key: string): void {
+  const problem = accountKeyProblem(key)
+  if (problem === null) return
+  const code = publicKeyKind(key) === null ? ErrorCode.InvalidPublicKey : ErrorCode.BadSubject
+  throw fail(code, `"${key}" ${problem}`)
+}
 
 /**
  * @returns the account as it will be stored

@@ -60,7 +60,10 @@ export function isOperatorKey(key: string): boolean {
 export function accountKeyProblem(key: string): string | null {
   const problem = publicKeyProblem(key)
   if (problem !== null) return problem
-  if (key[0] !== 'A') return `is a ${KIND_BY_LETTER[key[0]!] ?? 'non-account'} key, not an account key`
+  if (key[0] !== 'A') {
+    const kind = KIND_BY_LETTER[key[0]!] ?? 'non-account'
+    return `is ${kind === 'operator' ? 'an' : 'a'} ${kind} key, not an account key`
+  }
   return null
 }
 

@@ -12,7 +12,7 @@ import { decodeJwt } from '../jwt/decode.js'
 import { isAccountKey } from '../jwt/nkeys.js'
 import { verifySignature } from '../jwt/verify.js'
 import type { Logger } from '../log/logger.js'
-import type { AccountService } from '../service/accounts.js'
+import { isSameJtiEdit, SAME_JTI_WARNING, type AccountService } from '../service/accounts.js'
 import type { ServerIdentity } from './identity.js'
 import type { NatsLink } from './link.js'
 
@@ -76,9 +76,10 @@ export class ResolverPeer {
     }
     on('$SYS.REQ.ACCOUNT.*.CLAIMS.LOOKUP', (msg) => this.#lookup(msg))
     on('$SYS.REQ.CLAIMS.PACK', (msg) => this.#pack(msg), 'responder')
-    on('$SYS.ACCOUNT.*.CLAIMS.UPDATE', (msg) => this.#update(msg, msg.subject.split('.')[2]))
-    on('$SYS.REQ.ACCOUNT.*.CLAIMS.UPDATE', (msg) => this.#update(msg, msg.subject.split('.')[3]))
-    on('$SYS.REQ.CLAIMS.UPDATE', (msg) => this.#update(msg, undefined))
+    // The legacy subject relays the Go account server's changes, PACK merges included: sync.
+    on('$SYS.ACCOUNT.*.CLAIMS.UPDATE', (msg) => this.#update(msg, msg.subject.split('.')[2], true))
+    on('$SYS.REQ.ACCOUNT.*.CLAIMS.UPDATE', (msg) => this.#update(msg, msg.subject.split('.')[3], false))
+    on('$SYS.REQ.CLAIMS.UPDATE', (msg) => this.#update(msg, undefined, false))
     on('$SYS.REQ.CLAIMS.LIST', (msg) => this.#list(msg))
     on('$SYS.REQ.CLAIMS.DELETE', (msg) => this.#delete(msg))
     if (this.#options.packIntervalMs > 0) {
@@ -111,7 +112,7 @@ export class ResolverPeer {
     nc.publish(msg.reply, EMPTY)
   }
 
-  async #update(msg: Msg, expectedKey: string | undefined): Promise<void> {
+  async #update(msg: Msg, expectedKey: string | undefined, sync: boolean): Promise<void> {
     const jwt = msg.string()
     let account = expectedKey
     let reply: Parameters<ServerIdentity['updateReply']>[1]
@@ -119,10 +120,10 @@ export class ResolverPeer {
       if (jwt === '') throw new Error('request body is empty')
       const result = await this.#service.push(jwt, {
         expectedKey,
-        source: { kind: 'nats', detail: msg.subject },
+        source: { kind: 'nats', detail: msg.subject, sync },
       })
       account = result.current.pubkey
-      reply = { message: 'jwt updated' }
+      reply = { message: isSameJtiEdit(result) ? `jwt updated - ${SAME_JTI_WARNING}` : 'jwt updated' }
     } catch (err) {
       account ??= subjectOf(jwt)
       const why = err instanceof AccountServerError ? describeError(err) : (err as Error).message
@@ -195,7 +196,7 @@ export class ResolverPeer {
         try {
           const result = await this.#service.push(line.slice(bar + 1), {
             expectedKey: line.slice(0, bar),
-            source: { kind: 'nats', detail: 'pack' },
+            source: { kind: 'nats', detail: 'pack', sync: true },
           })
           if (result.outcome === 'stored') merged++
         } catch (err) {

@@ -4,8 +4,9 @@
  * store's newest-wins put, then replace the cached response.
  * @module
  */
+import { createHash } from 'node:crypto'
 import { AccountServerError, ErrorCode } from '../errors.js'
-import { checkAccountJwt } from '../jwt/account.js'
+import { checkAccountJwt, checkPushKey } from '../jwt/account.js'
 import { accountKeyProblem } from '../jwt/nkeys.js'
 import type { AccountJwtMeta } from '../jwt/types.js'
 import type { OperatorTrust } from '../jwt/trust.js'
@@ -23,7 +24,10 @@ export type CachedAccount = {
   /** 0 when the JWT does not expire. */
   exp: number
   body: Buffer
-  /** `"<jti>"`, the ETag and the `If-None-Match` needle. */
+  /**
+   * The ETag and the `If-None-Match` needle: strong, from the bytes (a same-second edit keeps
+   * the `jti`), never from claim text (a header with a control character throws).
+   */
   etag: string
   /** Body length as a header value, computed once. */
   length: string
@@ -91,6 +95,19 @@ export type PushResult = PutResult & {
   outcome: 'stored' | 'unchanged'
   /** For a stored change when NATS is configured: what the update notification achieved. */
   notification?: NotifyReport
+}
+
+/**
+ * What a stored same-second edit is told (POST answer, NATS reply, log): nats-server's full
+ * resolvers `save` an update with other bytes, but their PACK sync (`saveIfNewer`) keeps a JWT
+ * whose `jti` they hold, so a server that misses the update keeps the old JWT for good.
+ */
+export const SAME_JTI_WARNING =
+  'warning: same jti as the JWT it replaces (issued within the same second): nats-server full resolvers keep a JWT whose jti they hold when they sync, so servers that miss this update never get it; re-issue it a second later (run the nsc edit again) and push again'
+
+/** A stored change that kept the `jti` of the JWT it replaced (nsc edits within one second). */
+export function isSameJtiEdit(result: PutResult): boolean {
+  return result.outcome === 'stored' && result.previous !== null && result.previous.jti === result.current.jti
 }
 
 type Ticket = { pubkey: string; valid: boolean }
@@ -231,7 +248,7 @@ export class AccountService {
     const jwt = await this.#fallback?.(pubkey)
     if (!jwt) return null
     try {
-      return (await this.push(jwt, { expectedKey: pubkey, source: { kind: 'nats', detail: 'lookup' } })).current
+      return (await this.push(jwt, { expectedKey: pubkey, source: { kind: 'nats', detail: 'lookup', sync: true } })).current
     } catch (err) {
       this.#logger?.warn({ account: pubkey }, `ignoring the JWT a NATS lookup returned: ${(err as Error).message}`)
       return null
@@ -255,7 +272,7 @@ export class AccountService {
   }
 
   async #push(token: string, options: PushOptions): Promise<PushResult> {
-    if (options.expectedKey !== undefined) assertAccountKey(options.expectedKey)
+    if (options.expectedKey !== undefined) checkPushKey(options.expectedKey)
     const account = checkAccountJwt(token, {
       trust: this.trust,
       expectedKey: options.expectedKey,
@@ -280,6 +297,9 @@ export class AccountService {
     if (result.outcome === 'stale') throw new StaleJwtError(account, result.current)
     if (result.outcome === 'deleted') throw new DeletedAccountError(account, result.current)
     if (result.outcome === 'unchanged') return { ...result, outcome: 'unchanged' }
+    if (isSameJtiEdit(result)) {
+      this.#logger?.warn({ account: account.pubkey, name: account.name, jti: account.jti, source: source.kind }, SAME_JTI_WARNING)
+    }
     const pending = this.#loads.get(account.pubkey)
     if (pending !== undefined) pending.ticket.valid = false
     this.#cache.set(account.pubkey, toCached(result.current))
@@ -373,7 +393,12 @@ function bodyOf(jwt: string): Buffer {
 
 function toCached(account: StoredAccount): CachedAccount {
   const body = bodyOf(account.jwt)
-  return { exp: account.exp, body, etag: `"${account.jti}"`, length: String(body.length) }
+  return { exp: account.exp, body, etag: etagOf(body), length: String(body.length) }
+}
+
+/** `"` + 22 base64url characters (128 bits) of the SHA-256 of the bytes + `"`. */
+export function etagOf(body: Uint8Array): string {
+  return `"${createHash('sha256').update(body).digest().subarray(0, 16).toString('base64url')}"`
 }
 
 function isoTime(seconds: number): string {

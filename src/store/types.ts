@@ -16,11 +16,19 @@ export type PutSource = {
   kind: 'http' | 'nats' | 'import'
   /** Client address, NATS subject or import origin. */
   detail?: string
+  /**
+   * Resolver sync (PACK merges, LOOKUP answers, relayed notifications): a JWT whose `jti` is
+   * already stored is kept even if its bytes differ, as nats-server's `saveIfNewer` does, so a
+   * peer still holding the version before a same-second edit cannot bring it back.
+   */
+  sync?: boolean
 }
 
 /**
- * - `stored`: the JWT is new or newer (by `iat`; equal `iat` with another `jti` also wins);
- * - `unchanged`: the same `jti` is already stored, nothing was written;
+ * - `stored`: the JWT is new or newer (by `iat`; equal `iat` with other bytes also wins, even
+ *   with the same `jti`: nsc gives an edit made within the same second the same `jti`);
+ * - `unchanged`: the same bytes are already stored (or, for sync, the same `jti`), nothing was
+ *   written;
  * - `stale`: the stored JWT has a newer `iat`, nothing was written;
  * - `deleted`: the account was deleted and this JWT is not newer than the deleted one.
  */
@@ -92,7 +100,7 @@ export interface ReadonlyJwtStore {
 
 export interface JwtStore extends ReadonlyJwtStore {
   /**
-   * Stores `account` unless the stored JWT is the same (`jti`) or newer (`iat`). The decision
+   * Stores `account` unless the stored JWT is the same (bytes; `jti` for sync) or newer (`iat`). The decision
    * and the write are atomic per account: concurrent puts never lose the newest JWT.
    * Resolves only once the write is durable.
    */
@@ -124,16 +132,19 @@ export function xorInto(hash: Uint8Array, digest: Uint8Array): void {
 }
 
 /**
- * The newest-wins rule shared by every driver (nats-server's `saveIfNewer`), plus deletions:
- * `deleted` is what the account held when it was deleted, if it was.
+ * The newest-wins rule shared by every driver, plus deletions: `deleted` is what the account
+ * held when it was deleted, if it was. Sync keeps a stored `jti` first, as nats-server's
+ * `saveIfNewer`; explicit pushes compare bytes, so a same-second edit is stored.
  */
 export function decidePut(
   previous: StoredAccount | null,
   next: StoredAccount,
   deleted: { iat: number } | null = null,
+  source?: PutSource,
 ): PutOutcome {
   if (previous === null) return deleted !== null && next.iat <= deleted.iat ? 'deleted' : 'stored'
-  if (previous.jti === next.jti) return 'unchanged'
+  if (previous.jwt === next.jwt) return 'unchanged'
+  if (source?.sync === true && previous.jti === next.jti) return 'unchanged'
   if (next.iat < previous.iat) return 'stale'
   return 'stored'
 }

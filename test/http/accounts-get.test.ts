@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { readStoredMeta } from '../../src/jwt/decode.js'
 import { parseOperator } from '../../src/jwt/trust.js'
+import { etagOf } from '../../src/service/accounts.js'
 import { memoryStore } from '../../src/store/drivers/memory.js'
 import { buildTestApp, post } from '../helpers/app.js'
 import { mintAccount, mintOperator, newKey } from '../helpers/mint.js'
@@ -21,6 +22,7 @@ describe('GET /jwt/v1/accounts/:pubkey', () => {
   const account = newKey('account').publicKey
   const jwt = mintAccount(account, operator, { iat: nowSeconds - 60 })
   const jti = readStoredMeta(jwt).jti
+  const etag = etagOf(Buffer.from(jwt))
 
   it('serves the exact JWT with ETag, Content-Type and Cache-Control', async () => {
     const { app, path } = await appWith(jwt)
@@ -28,7 +30,8 @@ describe('GET /jwt/v1/accounts/:pubkey', () => {
     expect(res.status).toBe(200)
     expect(await res.text()).toBe(jwt)
     expect(res.headers.get('Content-Type')).toBe('application/jwt')
-    expect(res.headers.get('ETag')).toBe(`"${jti}"`)
+    expect(res.headers.get('ETag')).toBe(etag)
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{22}"$/)
     expect(res.headers.get('Cache-Control')).toBe('no-cache')
     expect(res.headers.get('Vary')).toBe('Origin')
   })
@@ -50,13 +53,13 @@ describe('GET /jwt/v1/accounts/:pubkey', () => {
 
   it('answers 304 to a matching If-None-Match only', async () => {
     const { app, path } = await appWith(jwt)
-    for (const header of [`"${jti}"`, `W/"${jti}"`, `"other", "${jti}"`]) {
+    for (const header of [etag, `W/${etag}`, `"other", ${etag}`]) {
       const res = await app.request(path, { headers: { 'If-None-Match': header } })
       expect(res.status).toBe(304)
       expect(await res.text()).toBe('')
-      expect(res.headers.get('ETag')).toBe(`"${jti}"`)
+      expect(res.headers.get('ETag')).toBe(etag)
     }
-    for (const header of ['*', '"other"', jti]) {
+    for (const header of ['*', '"other"', etag.slice(1, -1), `"${jti}"`]) {
       expect((await app.request(path, { headers: { 'If-None-Match': header } })).status).toBe(200)
     }
   })
@@ -65,14 +68,14 @@ describe('GET /jwt/v1/accounts/:pubkey', () => {
     const { app, path } = await appWith(jwt)
     const res = await app.request(path, { method: 'HEAD' })
     expect(res.status).toBe(200)
-    expect(res.headers.get('ETag')).toBe(`"${jti}"`)
+    expect(res.headers.get('ETag')).toBe(etag)
     expect(await res.text()).toBe('')
   })
 
   it('serves text/plain with ?text=true (case-insensitive, first value) and ignores If-None-Match', async () => {
     const { app, path } = await appWith(jwt)
     for (const query of ['text=true', 'text=TRUE', 'text=true&text=false']) {
-      const res = await app.request(`${path}?${query}`, { headers: { 'If-None-Match': `"${jti}"` } })
+      const res = await app.request(`${path}?${query}`, { headers: { 'If-None-Match': etag } })
       expect(res.status).toBe(200)
       expect(res.headers.get('Content-Type')).toBe('text/plain')
       expect(res.headers.get('ETag')).toBeNull()

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { readStoredMeta } from '../../src/jwt/decode.js'
+import { etagOf } from '../../src/service/accounts.js'
 import { loadFixtureSet } from '../helpers/fixtures.js'
 import { mintAccount, newKey, signerFromSeed } from '../helpers/mint.js'
 import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
@@ -48,7 +48,7 @@ describe('fast path answers like the routes', () => {
       [`/jwt/v1/accounts/${account}`, {}],
       [`/jwt/v1/accounts/${account}`, { headers: { Origin: 'https://ui' } }],
       [`/jwt/v1/accounts/${account}`, { method: 'HEAD' }],
-      [`/jwt/v1/accounts/${account}`, { headers: { 'If-None-Match': `"${readStoredMeta(expiring).jti}"` } }],
+      [`/jwt/v1/accounts/${account}`, { headers: { 'If-None-Match': etagOf(Buffer.from(expiring)) } }],
       [`/jwt/v1/accounts/${plain.pubkey}`, {}],
       [`/jwt/v1/accounts/${newKey('account').publicKey}`, {}],
       [`/jwt/v1/accounts/${newKey('account').publicKey}`, { method: 'HEAD' }],

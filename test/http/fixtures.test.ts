@@ -3,6 +3,7 @@
  * its manifest names, posted over the HTTP API to a server trusting that set's operator.
  */
 import { describe, expect, it } from 'vitest'
+import { etagOf } from '../../src/service/accounts.js'
 import { buildTestApp, post, trustOf } from '../helpers/app.js'
 import { FIXTURE_SET_NAMES, loadFixtureSet, type RejectedEntry } from '../helpers/fixtures.js'
 
@@ -13,11 +14,11 @@ function targetOf(entry: RejectedEntry, fallback: string): string {
 
 const EXPECTED: Record<string, { status: number; start: string | RegExp }> = {
   'untrusted-issuer': { status: 400, start: /^(untrusted issuer in request|Signing service not enabled): / },
-  expired: { status: 400, start: 'The server was unable to update your account JWT. One more more validation issues occurred.\n\t - claim is expired\n' },
-  'not-yet-valid': { status: 400, start: 'The server was unable to update your account JWT. One more more validation issues occurred.\n\t - claim is not yet valid\n' },
-  'subject-not-account': { status: 400, start: 'bad account public key in URL: ' },
+  expired: { status: 400, start: 'The server was unable to update your account JWT. One more more validation issues occurred.\nOne or more validation issues occurred:\n\t - claim is expired\n' },
+  'not-yet-valid': { status: 400, start: 'The server was unable to update your account JWT. One more more validation issues occurred.\nOne or more validation issues occurred:\n\t - claim is not yet valid\n' },
+  'subject-not-account': { status: 400, start: 'bad JWT Subject in request: ' },
   'bad-signature': { status: 400, start: 'bad JWT in request: signature does not verify' },
-  'not-account-jwt': { status: 400, start: 'bad account public key in URL: ' },
+  'not-account-jwt': { status: 400, start: 'bad JWT Subject in request: ' },
   'not-a-jwt': { status: 400, start: 'bad JWT in request: expected 3 dot-separated segments' },
   'stale-iat': { status: 409, start: 'stale JWT in request: ' },
   'strict-signing-key': { status: 400, start: 'untrusted issuer in request: ' },
@@ -34,7 +35,7 @@ for (const name of FIXTURE_SET_NAMES) {
       const got = await app.request(`/jwt/v1/accounts/${entry.pubkey}`)
       expect(got.status).toBe(200)
       expect(await got.text()).toBe(set.jwt(entry).trim())
-      expect(got.headers.get('ETag')).toBe(`"${entry.jti}"`)
+      expect(got.headers.get('ETag')).toBe(etagOf(Buffer.from(set.jwt(entry).trim())))
     })
 
     it.each(set.rejected.map((e) => [e.name, e.reason, e] as const))(

@@ -15,6 +15,7 @@ import { waitFor } from '../helpers/nats-server.js'
 import { AccountService } from '../../src/service/accounts.js'
 import { xorInto, type JwtStore, type StoredAccount } from '../../src/store/types.js'
 import { mintAccount, newKey } from '../helpers/mint.js'
+import { sameSecondEdit } from '../helpers/nsc.js'
 
 export type StoreHarness = {
   store: JwtStore
@@ -67,12 +68,43 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       expect(await store.get(account.pubkey)).toEqual(account)
     })
 
-    it('treats the same jti as a no-op', async () => {
+    it('treats the same bytes as a no-op', async () => {
       const account = accountVersion(newKey('account').publicKey, 1000)
       await store.put(account)
       const again = await store.put({ ...account })
       expect(again.outcome).toBe('unchanged')
       expect(again.current).toEqual(account)
+    })
+
+    it.each(['http', 'nats', 'import'] as const)(
+      'stores a same-second edit (same jti and iat, other bytes) pushed over %s',
+      async (kind) => {
+        const pubkey = newKey('account').publicKey
+        const { added, edited } = sameSecondEdit(pubkey, operator, { iat: 1000 })
+        const [first, second] = [added, edited].map((jwt) => ({ ...readStoredMeta(jwt), jwt }))
+        expect(second!.jti).toBe(first!.jti)
+        await store.put(first!, { kind })
+        const result = await store.put(second!, { kind, detail: 'explicit push' })
+        expect(result).toEqual({ outcome: 'stored', current: second, previous: first })
+        expect(await store.get(pubkey)).toEqual(second)
+        expect(await store.hash(0)).toEqual(new Uint8Array(sha256(edited)))
+        expect((await store.put(first!, { kind })).outcome).toBe('stored')
+        expect(await store.get(pubkey)).toEqual(first)
+      },
+    )
+
+    it('keeps the stored JWT when resolver sync brings one with the same jti (saveIfNewer)', async () => {
+      const pubkey = newKey('account').publicKey
+      const { added, edited } = sameSecondEdit(pubkey, operator, { iat: 1000 })
+      const [first, second] = [added, edited].map((jwt) => ({ ...readStoredMeta(jwt), jwt }))
+      await store.put(second!, { kind: 'http' })
+      const merged = await store.put(first!, { kind: 'nats', detail: 'pack', sync: true })
+      expect(merged).toEqual({ outcome: 'unchanged', current: second, previous: second })
+      expect(await store.get(pubkey)).toEqual(second)
+      const newer = accountVersion(pubkey, 1001)
+      expect((await store.put(newer, { kind: 'nats', detail: 'pack', sync: true })).outcome).toBe('stored')
+      expect((await store.put(accountVersion(pubkey, 999), { kind: 'nats', sync: true })).outcome).toBe('stale')
+      expect(await store.get(pubkey)).toEqual(newer)
     })
 
     it('refuses an older iat and keeps the newer JWT', async () => {

@@ -147,11 +147,11 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     },
     // nats-server's tombstone: the deleted JWT, renamed to <pubkey>.jwt.deleted.
     deleted: async (pubkey) => ((await load(pubkey)) === null ? load(pubkey, `${pathOf(pubkey)}.deleted`) : null),
-    put(account) {
+    put(account, source) {
       return locks.run(account.pubkey, async (): Promise<PutResult> => {
         const previous = await load(account.pubkey)
         const tombstone = previous === null ? await load(account.pubkey, `${pathOf(account.pubkey)}.deleted`) : null
-        const outcome = decidePut(previous, account, tombstone)
+        const outcome = decidePut(previous, account, tombstone, source)
         if (outcome === 'stored') {
           await write(account)
           digests?.set(account.pubkey, digestOf(account))

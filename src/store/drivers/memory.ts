@@ -38,10 +38,10 @@ export function memoryStore(): JwtStore {
       return hash
     },
     // Synchronous between read and write, so no lock is needed.
-    async put(account) {
+    async put(account, source) {
       const previous = accounts.get(account.pubkey) ?? null
       const tombstone = previous === null ? (tombstones.get(account.pubkey) ?? null) : null
-      const outcome = decidePut(previous, account, tombstone)
+      const outcome = decidePut(previous, account, tombstone, source)
       if (outcome === 'stored') accounts.set(account.pubkey, account)
       return putResult(outcome, account, previous, tombstone)
     },

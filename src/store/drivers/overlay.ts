@@ -20,10 +20,10 @@ export function overlayStore(base: JwtStore): JwtStore {
     capabilities: { history: false },
     get,
     deleted,
-    async put(account) {
+    async put(account, source) {
       const previous = await get(account.pubkey)
       const tombstone = previous === null ? await deleted(account.pubkey) : null
-      const outcome = decidePut(previous, account, tombstone)
+      const outcome = decidePut(previous, account, tombstone, source)
       if (outcome === 'stored') written.set(account.pubkey, account)
       return putResult(outcome, account, previous, tombstone)
     },

@@ -152,7 +152,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
   const putOne = (account: StoredAccount, source: PutSource): PutResult => {
     const previous = selectCurrent.get(account.pubkey) ?? null
     const tombstone = previous === null ? (selectTombstone.get(account.pubkey) ?? null) : null
-    const outcome = decidePut(previous, account, tombstone)
+    const outcome = decidePut(previous, account, tombstone, source)
     if (outcome === 'stored') upsertCurrent.run(account.pubkey, record(account, source, 'accepted'))
     return putResult(outcome, account, previous, tombstone)
   }
