@@ -21,7 +21,7 @@ import type { Logger } from './log/logger.js'
 import { instrumentStore, Metrics } from './metrics.js'
 import { importFromPrimary } from './migrate/primary.js'
 import { ServerIdentity } from './nats/identity.js'
-import { NatsLink } from './nats/link.js'
+import { NatsLink, readCredentials } from './nats/link.js'
 import { Notifier } from './nats/notifier.js'
 import { ResolverPeer } from './nats/peer.js'
 import { AccountService, isStale } from './service/accounts.js'
@@ -67,10 +67,10 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   const { cluster } = options
   // One process leads: it alone answers on the NATS resolver subjects and imports at start.
   const leader = cluster === undefined || cluster.leader
-  const nats = config.nats.servers.length > 0 ? new NatsLink(config.nats, logger) : null
+  const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
   const metrics = new Metrics({
     store: rawStore,
-    natsConnected: nats ? () => nats.connection !== null : undefined,
+    nats: nats ?? undefined,
     cluster: cluster && (() => cluster.metrics()),
   })
   const store = instrumentStore(rawStore, metrics)
@@ -119,7 +119,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     service,
     logger,
     metrics,
-    readiness: { natsRequired: config.nats.required, natsConnected: () => nats?.connection != null },
+    readiness: { natsRequired: config.nats.required, nats: nats ?? undefined },
     maxBodyBytes: config.http.maxBodyBytes,
     maxPack: config.maxPack,
   })
@@ -236,6 +236,15 @@ async function loadTrust(config: ServerConfig, logger: Logger): Promise<Operator
     return { ...trust, systemAccount }
   }
   return trust
+}
+
+/** The NATS link, with its credentials read now: a missing creds file stops start-up. */
+async function natsLink(config: ServerConfig, trust: OperatorTrust | null, logger: Logger): Promise<NatsLink> {
+  const { credentials } = config.nats
+  return new NatsLink(config.nats, logger, {
+    ...(credentials === '' ? {} : { credentials: await readCredentials(credentials) }),
+    systemAccount: trust?.systemAccount || config.systemAccount,
+  })
 }
 
 /** The configured system account JWT goes into the store (newest wins), so it is always served. */

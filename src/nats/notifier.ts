@@ -82,6 +82,8 @@ export class Notifier {
   async notify(account: StoredAccount): Promise<NotifyReport> {
     const nc = this.#link.connection
     if (nc === null) return this.#keep(account, 'NATS is not connected')
+    const { identityProblem } = this.#link
+    if (identityProblem !== null) return notSent(`stored, but the update notification was not sent: ${identityProblem}`)
     const { pubkey, jwt } = account
     // A newer change supersedes a waiting one: never send the older JWT after this one.
     const waiting = this.#pending.get(pubkey)
@@ -114,14 +116,7 @@ export class Notifier {
   #keep(account: StoredAccount, why: string): NotifyReport {
     const waiting = this.#pending.get(account.pubkey)
     if (waiting === undefined || waiting.iat <= account.iat) this.#pending.set(account.pubkey, account)
-    return {
-      sent: false,
-      updated: 0,
-      skipped: 0,
-      failed: [],
-      firstAppliedMs: null,
-      summary: `stored, but the update notification was not sent (${why}): it is sent again when NATS is back`,
-    }
+    return notSent(`stored, but the update notification was not sent (${why}): it is sent again when NATS is back`)
   }
 
   async #flush(): Promise<void> {
@@ -137,6 +132,10 @@ export class Notifier {
   get pending(): number {
     return this.#pending.size
   }
+}
+
+function notSent(summary: string): NotifyReport {
+  return { sent: false, updated: 0, skipped: 0, failed: [], firstAppliedMs: null, summary }
 }
 
 function tally(report: NotifyReport, body: string, elapsedMs: number): void {
