@@ -48,6 +48,17 @@ export class Metrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   })
+  readonly #renotifySkipped = new Counter({
+    name: 'nats_accounts_renotify_skipped_total',
+    help: 'GET ?notify=true notifications skipped: the account was notified less than a second before',
+    registers: [this.registry],
+  })
+  readonly #gatherings = new Counter({
+    name: 'nats_accounts_notification_gatherings_total',
+    help: 'Gatherings of replies to update notifications by how they ended: every known nats-server answered (complete), or the wait ran out (waited)',
+    labelNames: ['end'] as const,
+    registers: [this.registry],
+  })
 
   /** In a worker: where the metrics of all workers come from. */
   readonly #cluster: (() => Promise<string>) | undefined
@@ -136,8 +147,13 @@ export class Metrics {
     this.#pushes.labels(verdict).inc()
   }
 
+  renotifySkipped(): void {
+    this.#renotifySkipped.inc()
+  }
+
   notification(report: NotifyReport): void {
     this.#notifications.labels(report.sent ? 'sent' : 'deferred').inc()
+    if (report.allAnswered !== undefined) this.#gatherings.labels(report.allAnswered ? 'complete' : 'waited').inc()
     if (report.updated > 0) this.#replies.labels('updated').inc(report.updated)
     if (report.skipped > 0) this.#replies.labels('skipped').inc(report.skipped)
     if (report.failed.length > 0) this.#replies.labels('failed').inc(report.failed.length)
