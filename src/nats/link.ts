@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises'
 import {
   connect,
   credsAuthenticator,
+  NoRespondersError,
+  RequestError,
   type NatsConnection,
   type Status,
 } from '@nats-io/transport-node'
@@ -81,6 +83,11 @@ export async function readCredentials(path: string): Promise<NatsCredentials> {
 type UrlAuth = { user: string; pass: string } | { token: string }
 
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)?([^@/]*)@/i
+
+/** No subscriber for the subject: `request` wraps it in a RequestError, `requestMany` does not. */
+export function isNoResponders(err: unknown): boolean {
+  return err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders())
+}
 
 /** A NATS URL without its password or token (`nats://user:[REDACTED]@host:4222`). */
 export function redactUrl(url: string): string {
@@ -246,10 +253,11 @@ export class NatsLink implements NatsState {
     try {
       await nc.request('$SYS.REQ.SERVER.PING', '', { timeout: this.#config.connectTimeoutMs })
       if (this.#identityProblem !== null) this.#logger.info('the NATS user is now in the system account')
+      else this.#logger.debug('the NATS user is in the system account')
       this.#identityProblem = null
     } catch (err) {
       // A timeout proves nothing (an old or busy server): only "no responders" does.
-      if (!(err as { isNoResponders?: () => boolean }).isNoResponders?.()) return
+      if (!isNoResponders(err)) return
       const { credentials, systemAccount } = this.#options
       const needed = systemAccount === '' ? 'the system account' : `the system account ${systemAccount}`
       const who = credentials

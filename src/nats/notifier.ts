@@ -9,7 +9,7 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from '../log/logger.js'
 import type { StoredAccount } from '../store/types.js'
-import type { NatsLink } from './link.js'
+import { isNoResponders, type NatsLink } from './link.js'
 
 export type NotifyReport = {
   /** False when NATS was down: the notification waits for the next connection. */
@@ -118,7 +118,7 @@ export class Notifier {
       report.summary = summarize(report)
       return report
     } catch (err) {
-      if ((err as { isNoResponders?: () => boolean }).isNoResponders?.()) {
+      if (isNoResponders(err)) {
         // Published, but no nats-server is listening: nothing to wait for, nothing to retry.
         return { sent: true, updated: 0, skipped: 0, failed: [], firstAppliedMs: null, summary: 'notification sent; no nats-server answered' }
       }
