@@ -87,7 +87,8 @@ describe('directory layout', () => {
 /**
  * The tests run as root, who may write anywhere whatever the mode says. A real unwritable
  * store: the server runs as an unprivileged user (nobody, as in a container with `USER`) and
- * the store belongs to root with mode 0755, the mistake of a volume prepared by root.
+ * the store folder belongs to root, read-only (0555), the mistake of a volume prepared by root.
+ * Run by another user, the mode alone makes it unwritable.
  */
 function runAsNobody(args: string[]): Promise<{ code: number | null; logs: string }> {
   const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
@@ -102,8 +103,8 @@ async function rootOwnedFolder(): Promise<string> {
   const parent = await tempDir()
   await chmod(parent, 0o755)
   const dir = join(parent, 'store')
-  await mkdir(dir, { mode: 0o755 })
-  await chmod(dir, 0o755)
+  await mkdir(dir)
+  await chmod(dir, 0o555)
   return dir
 }
 
