@@ -62,13 +62,13 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   logger.info(`starting nats-accounts, version ${VERSION}`)
   logger.info(`server time is ${new Date().toString()}`)
   const trust = await loadTrust(config, logger)
+  const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
   const rawStore = options.store ?? (await openStore(config.store, { writable: true }))
   const accounts = await rawStore.count()
   logger.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
   const { cluster } = options
   // One process leads: it alone answers on the NATS resolver subjects and imports at start.
   const leader = cluster === undefined || cluster.leader
-  const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
   const metrics = new Metrics({
     store: rawStore,
     nats: nats ?? undefined,

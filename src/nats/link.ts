@@ -167,6 +167,7 @@ export class NatsLink implements NatsState {
     this.#config = config
     this.#options = options
     this.#servers = config.servers.map(redactUrl).join(', ')
+    // The client gets the credentials as options, never inside a URL it could put in an error.
     const { servers, auth } = urlCredentials(config.servers)
     this.#urls = { servers, ...(auth ?? {}) }
     this.#logger = logger
@@ -217,7 +218,7 @@ export class NatsLink implements NatsState {
         })
       } catch (err) {
         const wait = this.#nextDelay()
-        const why = redactUrl((err as Error).message)
+        const why = (err as Error).message
         if (why === this.#lastError) this.#logger.debug(`NATS connection attempt ${this.#attempts} failed: ${why}; next in ${wait} ms`)
         else this.#logger.error(`failed to connect to NATS: ${why}; trying again with back-off (at most ${MAX_BACKOFF_MS / 1000} s between attempts)`)
         this.#lastError = why
@@ -262,7 +263,7 @@ export class NatsLink implements NatsState {
       const needed = systemAccount === '' ? 'the system account' : `the system account ${systemAccount}`
       const who = credentials
         ? `the NATS user ${credentials.user} of ${credentials.path} belongs to account ${credentials.account}, not to ${needed}`
-        : `the NATS connection has no credentials of ${needed} (no nats-server answered $SYS.REQ.SERVER.PING)`
+        : `the NATS user of this connection is not in ${needed} (nats-server did not answer $SYS.REQ.SERVER.PING)`
       this.#identityProblem = `${who}: update notifications and resolver requests cannot reach nats-server; ${CREDS_FIX}`
       this.#logger.error(this.#identityProblem)
     }
@@ -276,7 +277,7 @@ export class NatsLink implements NatsState {
     this.#up = false
     this.#nc = null
     if (this.#closing) this.#logger.info('NATS connection closed')
-    else this.#logger.error(`NATS connection closed${err ? `: ${redactUrl(err.message)}` : ''}; connecting again`)
+    else this.#logger.error(`NATS connection closed${err ? `: ${err.message}` : ''}; connecting again`)
   }
 
   #report(nc: NatsConnection, status: Status): void {
@@ -298,7 +299,7 @@ export class NatsLink implements NatsState {
         for (const listener of this.#listeners) listener.connected?.(nc)
         break
       case 'error': {
-        const why = redactUrl(status.error.message)
+        const why = status.error.message
         if (why !== this.#lastError) this.#logger.warn(`NATS error: ${why}`)
         this.#lastError = why
         break

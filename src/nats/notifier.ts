@@ -12,7 +12,7 @@ import type { StoredAccount } from '../store/types.js'
 import { isNoResponders, type NatsLink } from './link.js'
 
 export type NotifyReport = {
-  /** False when NATS was down: the notification waits for the next connection. */
+  /** False when not sent: NATS was down (it waits for the next connection), or the NATS user is not in the system account. */
   sent: boolean
   updated: number
   /** Servers that do not use the account yet: they will fetch it when they need it. */
