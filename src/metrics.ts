@@ -5,6 +5,7 @@
  * @module
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { NatsState } from './nats/link.js'
 import type { NotifyReport } from './nats/notifier.js'
 import type { JwtStore } from './store/types.js'
 
@@ -47,13 +48,24 @@ export class Metrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   })
+  readonly #renotifySkipped = new Counter({
+    name: 'nats_accounts_renotify_skipped_total',
+    help: 'GET ?notify=true notifications skipped: the account was notified less than a second before',
+    registers: [this.registry],
+  })
+  readonly #gatherings = new Counter({
+    name: 'nats_accounts_notification_gatherings_total',
+    help: 'Gatherings of replies to update notifications by how they ended: every known nats-server answered (complete), or the wait ran out (waited)',
+    labelNames: ['end'] as const,
+    registers: [this.registry],
+  })
 
   /** In a worker: where the metrics of all workers come from. */
   readonly #cluster: (() => Promise<string>) | undefined
 
-  constructor(options: { store: JwtStore; natsConnected?: () => boolean; cluster?: () => Promise<string> }) {
+  constructor(options: { store: JwtStore; nats?: NatsState; cluster?: () => Promise<string> }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'nats_accounts_' })
-    const { store, natsConnected } = options
+    const { store, nats } = options
     this.#cluster = options.cluster
     new Gauge({
       name: 'nats_accounts_accounts_stored',
@@ -65,13 +77,32 @@ export class Metrics {
         this.set(await store.count())
       },
     })
+    const natsRegisters = nats ? [this.registry] : []
     new Gauge({
       name: 'nats_accounts_nats_connected',
       help: '1 while connected to NATS, 0 otherwise (absent without NATS)',
-      registers: natsConnected ? [this.registry] : [],
+      registers: natsRegisters,
       aggregator: 'max',
       collect() {
-        this.set(natsConnected?.() ? 1 : 0)
+        this.set(nats?.connection ? 1 : 0)
+      },
+    })
+    new Gauge({
+      name: 'nats_accounts_nats_wrong_account',
+      help: '1 while the NATS user is not in the system account (see the log or /readyz), 0 otherwise',
+      registers: natsRegisters,
+      aggregator: 'max',
+      collect() {
+        this.set(nats?.identityProblem ? 1 : 0)
+      },
+    })
+    new Counter({
+      name: 'nats_accounts_nats_connect_attempts_total',
+      help: 'NATS connection attempts: the first connection and every reconnect attempt',
+      registers: natsRegisters,
+      collect() {
+        this.reset()
+        this.inc(nats?.connectAttempts ?? 0)
       },
     })
   }
@@ -116,8 +147,13 @@ export class Metrics {
     this.#pushes.labels(verdict).inc()
   }
 
+  renotifySkipped(): void {
+    this.#renotifySkipped.inc()
+  }
+
   notification(report: NotifyReport): void {
     this.#notifications.labels(report.sent ? 'sent' : 'deferred').inc()
+    if (report.allAnswered !== undefined) this.#gatherings.labels(report.allAnswered ? 'complete' : 'waited').inc()
     if (report.updated > 0) this.#replies.labels('updated').inc(report.updated)
     if (report.skipped > 0) this.#replies.labels('skipped').inc(report.skipped)
     if (report.failed.length > 0) this.#replies.labels('failed').inc(report.failed.length)

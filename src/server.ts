@@ -21,7 +21,7 @@ import type { Logger } from './log/logger.js'
 import { instrumentStore, Metrics } from './metrics.js'
 import { importFromPrimary } from './migrate/primary.js'
 import { ServerIdentity } from './nats/identity.js'
-import { NatsLink } from './nats/link.js'
+import { NatsLink, readCredentials } from './nats/link.js'
 import { Notifier } from './nats/notifier.js'
 import { ResolverPeer } from './nats/peer.js'
 import { AccountService, isStale } from './service/accounts.js'
@@ -62,15 +62,16 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   logger.info(`starting nats-accounts, version ${VERSION}`)
   logger.info(`server time is ${new Date().toString()}`)
   const trust = await loadTrust(config, logger)
-  const rawStore = options.store ?? (await openStore(config.store))
-  logger.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}`)
+  const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
+  const rawStore = options.store ?? (await openStore(config.store, { writable: true }))
+  const accounts = await rawStore.count()
+  logger.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
   const { cluster } = options
   // One process leads: it alone answers on the NATS resolver subjects and imports at start.
   const leader = cluster === undefined || cluster.leader
-  const nats = config.nats.servers.length > 0 ? new NatsLink(config.nats, logger) : null
   const metrics = new Metrics({
     store: rawStore,
-    natsConnected: nats ? () => nats.connection !== null : undefined,
+    nats: nats ?? undefined,
     cluster: cluster && (() => cluster.metrics()),
   })
   const store = instrumentStore(rawStore, metrics)
@@ -119,7 +120,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     service,
     logger,
     metrics,
-    readiness: { natsRequired: config.nats.required, natsConnected: () => nats?.connection != null },
+    readiness: { natsRequired: config.nats.required, nats: nats ?? undefined },
     maxBodyBytes: config.http.maxBodyBytes,
     maxPack: config.maxPack,
   })
@@ -236,6 +237,15 @@ async function loadTrust(config: ServerConfig, logger: Logger): Promise<Operator
     return { ...trust, systemAccount }
   }
   return trust
+}
+
+/** The NATS link, with its credentials read now: a missing creds file stops start-up. */
+async function natsLink(config: ServerConfig, trust: OperatorTrust | null, logger: Logger): Promise<NatsLink> {
+  const { credentials } = config.nats
+  return new NatsLink(config.nats, logger, {
+    ...(credentials === '' ? {} : { credentials: await readCredentials(credentials) }),
+    systemAccount: trust?.systemAccount || config.systemAccount,
+  })
 }
 
 /** The configured system account JWT goes into the store (newest wins), so it is always served. */

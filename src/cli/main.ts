@@ -12,6 +12,7 @@ import { runPrimary } from '../cluster/primary.js'
 import { WORKER_ENV } from '../cluster/protocol.js'
 import { AccountServerError } from '../errors.js'
 import { createLogger, type Logger } from '../log/logger.js'
+import { redactUrl } from '../nats/link.js'
 import { createAccountServer } from '../server.js'
 import { VERSION } from '../version.js'
 import {
@@ -147,6 +148,11 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   }
 }
 
+/** The configuration without the passwords and tokens URLs may carry. */
+function redacted(config: ServerConfig): ServerConfig {
+  return { ...config, nats: { ...config.nats, servers: config.nats.servers.map(redactUrl) } }
+}
+
 function workerNumber(): number {
   return Number(process.env[WORKER_ENV] ?? 1)
 }
@@ -179,7 +185,7 @@ async function serve(config: ServerConfig, flags: CliFlags, logger: Logger): Pro
     stopListening()
     return 1
   }
-  if (flags.dump) logger.info(`effective configuration:\n${JSON.stringify(config, null, 2)}`)
+  if (flags.dump) logger.info(`effective configuration:\n${JSON.stringify(redacted(config), null, 2)}`)
   const running = server
   // SIGHUP re-reads file, environment and flags; a bad new configuration leaves the old one.
   const reload = () => {

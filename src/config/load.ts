@@ -198,6 +198,7 @@ function settleStore(layer: Layer, where: string): void {
   else if (sqlite !== undefined) layer.config.store = { type: 'sqlite', file: sqlite }
   else if (shard !== undefined) {
     if (layer.config.store.type === 'directory') layer.config.store.shard = shard
+    else if (shard) throw new ConfigError(`${where}: store.shard needs store.dir: it describes a directory store, and the store is SQLite`)
     else layer.warnings.push(`${where}: store.shard applies to a directory store (store.dir), ignored`)
   }
   layer.store = {}

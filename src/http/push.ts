@@ -4,7 +4,7 @@
  * @module
  */
 import type { Logger } from 'pino'
-import { AccountServerError } from '../errors.js'
+import { AccountServerError, StoreError } from '../errors.js'
 import { isSameJtiEdit, SAME_JTI_WARNING, type AccountService } from '../service/accounts.js'
 import { errorAnswer, TEXT_HEADERS } from './status.js'
 
@@ -23,7 +23,9 @@ export async function answerPush(
     result = await service.push(token, { expectedKey: pubkey, source: { kind: 'http', detail: client } })
   } catch (err) {
     if (!(err instanceof AccountServerError)) throw err
-    logger.info({ account: pubkey, client, verdict: 'rejected', code: err.code }, err.message)
+    // The store failing is this server's fault (500), not a verdict on the JWT.
+    if (err instanceof StoreError) logger.error({ account: pubkey, client, code: err.code }, `push failed, nothing stored: ${err.message}`)
+    else logger.info({ account: pubkey, client, verdict: 'rejected', code: err.code }, err.message)
     return rejection(err)
   }
   const { notification } = result

@@ -10,7 +10,7 @@ import { isAccountKey, isOperatorKey } from './nkeys.js'
 import { verifySignature } from './verify.js'
 
 export type OperatorTrust = {
-  /** The operator JWT exactly as read (served untrimmed by `GET /jwt/v1/operator`). */
+  /** The operator JWT exactly as read, or the JWT of an armoured file (served untrimmed by `GET /jwt/v1/operator`). */
   source: string
   key: string
   name: string
@@ -23,21 +23,41 @@ export type OperatorTrust = {
   exp: number
 }
 
+const EXPECTED = 'the operator setting (-operator) takes the operator JWT: the <operator>.jwt file of the nsc store, or the output of `nsc describe operator --raw`'
+
+/** The first armoured block (`-----BEGIN NATS … JWT-----`), as nsc writes and nats-server reads. */
+const ARMOURED_JWT = /-{3,}BEGIN NATS ([A-Z ]+?) JWT-{3,}\r?\n\s*([\w\-.=]+)\s*\r?\n-{3,}END NATS \1 JWT-{3,}/
+const NKEY_SEED = /^\s*S[OAUNCPX][A-Z2-7]{56}\s*$/
+
+/** Says what a file given as the operator is when it is something else, or null. */
+function misplacedFile(text: string): string | null {
+  if (NKEY_SEED.test(text)) return `is an nkey seed (a private key), not an operator JWT; keep it secret: ${EXPECTED}`
+  const armoured = ARMOURED_JWT.exec(text)
+  if (armoured?.[1] === 'USER') {
+    return `is a user's .creds file (it belongs to -creds), not an operator JWT: ${EXPECTED}`
+  }
+  return null
+}
+
 /**
- * Parses and verifies an operator JWT.
- * @throws ConfigError naming `origin` (a file path) and the problem
+ * Parses and verifies an operator JWT, bare or armoured as nsc decorates it.
+ * @throws ConfigError naming `origin` (a file path), what the text is and what is expected
  */
 export function parseOperator(text: string, origin: string): OperatorTrust {
+  const misplaced = misplacedFile(text)
+  if (misplaced !== null) throw new ConfigError(`operator JWT ${origin} ${misplaced}`)
+  const jwt = ARMOURED_JWT.exec(text)?.[2] ?? text
   let decoded
   try {
-    decoded = decodeJwt(text)
+    decoded = decodeJwt(jwt)
     verifySignature(decoded)
   } catch (err) {
     throw new ConfigError(`operator JWT ${origin} is not valid: ${(err as Error).message}`)
   }
   const { claims, kind } = decoded
   if (kind !== 'operator') {
-    throw new ConfigError(`operator JWT ${origin} is a "${kind}" JWT, not an operator JWT`)
+    const named = kind === 'account' ? ` (of account ${claims.name ?? ''} ${claims.sub ?? ''}, issued by ${claims.iss ?? ''})` : ''
+    throw new ConfigError(`operator JWT ${origin} is ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} JWT${named}, not an operator JWT: ${EXPECTED}`)
   }
   const key = claims.sub ?? ''
   if (!isOperatorKey(key)) {
@@ -59,7 +79,8 @@ export function parseOperator(text: string, origin: string): OperatorTrust {
     throw new ConfigError(`operator JWT ${origin} names an invalid system account "${systemAccount}"`)
   }
   return {
-    source: text,
+    // An armoured file is served as the JWT it holds: clients of the route expect a JWT.
+    source: jwt,
     key,
     name: claims.name ?? '',
     signingKeys,

@@ -9,10 +9,10 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from '../log/logger.js'
 import type { StoredAccount } from '../store/types.js'
-import type { NatsLink } from './link.js'
+import { isNoResponders, type NatsLink } from './link.js'
 
 export type NotifyReport = {
-  /** False when NATS was down: the notification waits for the next connection. */
+  /** False when not sent: NATS was down (it waits for the next connection), or the NATS user is not in the system account. */
   sent: boolean
   updated: number
   /** Servers that do not use the account yet: they will fetch it when they need it. */
@@ -23,10 +23,15 @@ export type NotifyReport = {
   firstAppliedMs: number | null
   /** One line for the POST answer, the log and the history. */
   summary: string
+  /** Whether gathering ended because every known server answered (absent: nothing gathered). */
+  allAnswered?: boolean
 }
 
+/** Bounds the known servers, however many ids answer. */
+const MAX_KNOWN_SERVERS = 1024
+
 type Envelope = {
-  server?: { name?: string }
+  server?: { name?: string; id?: string }
   data?: { message?: string }
   error?: { description?: string }
 }
@@ -42,8 +47,10 @@ export class Notifier {
   readonly #options: NotifierOptions
   readonly #pending = new Map<string, StoredAccount>()
   /**
-   * The nats-servers of the system (ids from PING replies and STATSZ/SHUTDOWN events): once all
-   * of them have replied, gathering stops instead of waiting for the stall to pass.
+   * The servers that answer (PING replies at connect, replies to notifications), by id: once
+   * all of them have replied, gathering stops instead of waiting for the stall to pass. Only
+   * answers count, so that forged STATSZ events cannot make it wait for servers that do not
+   * exist; a server that misses a gathering is dropped until it answers again.
    */
   readonly #servers = new Set<string>()
 
@@ -51,37 +58,35 @@ export class Notifier {
     this.#link = link
     this.#logger = logger
     this.#options = options
-    link.listen({
-      ready: (nc) => {
-        const serverId = (subject: string) => subject.split('.')[2]!
-        nc.subscribe('$SYS.SERVER.*.STATSZ', {
-          callback: (_, msg) => void this.#servers.add(serverId(msg.subject)),
-        })
-        nc.subscribe('$SYS.SERVER.*.SHUTDOWN', {
-          callback: (_, msg) => void this.#servers.delete(serverId(msg.subject)),
-        })
-      },
-      connected: (nc) => void this.#census(nc).then(() => this.#flush()),
-    })
+    link.listen({ connected: (nc) => void this.#census(nc).then(() => this.#flush()) })
   }
 
   async #census(nc: NatsConnection): Promise<void> {
+    const answered = new Set<string>()
     try {
       const replies = await nc.requestMany('$SYS.REQ.SERVER.PING', '', { strategy: 'stall', stall: 200, maxWait: 1000 })
       for await (const reply of replies) {
-        const id = (JSON.parse(reply.string()) as Envelope & { server?: { id?: string } }).server?.id
-        if (id) this.#servers.add(id)
+        const id = serverIdOf(reply.string())
+        if (id !== undefined) answered.add(id)
       }
     } catch {
       // No server answered: gathering falls back to the stall window.
     }
+    this.#servers.clear()
+    for (const id of answered) this.#remember(id)
     this.#logger.debug(`${this.#servers.size} nats-servers known for update notifications`)
+  }
+
+  #remember(id: string): void {
+    if (this.#servers.size < MAX_KNOWN_SERVERS) this.#servers.add(id)
   }
 
   /** Sends the notification for `account` now, or keeps it for when NATS is back. */
   async notify(account: StoredAccount): Promise<NotifyReport> {
     const nc = this.#link.connection
     if (nc === null) return this.#keep(account, 'NATS is not connected')
+    const { identityProblem } = this.#link
+    if (identityProblem !== null) return notSent(`stored, but the update notification was not sent: ${identityProblem}`)
     const { pubkey, jwt } = account
     // A newer change supersedes a waiting one: never send the older JWT after this one.
     const waiting = this.#pending.get(pubkey)
@@ -94,16 +99,26 @@ export class Notifier {
         stall: this.#options.stallMs,
         maxWait: this.#options.windowMs,
       })
-      const report: NotifyReport = { sent: true, updated: 0, skipped: 0, failed: [], firstAppliedMs: null, summary: '' }
-      let answered = 0
+      const report: NotifyReport = { sent: true, updated: 0, skipped: 0, failed: [], firstAppliedMs: null, summary: '', allAnswered: false }
+      const waitingFor = new Set(this.#servers)
+      const answered: string[] = []
       for await (const reply of replies) {
-        tally(report, reply.string(), performance.now() - started)
-        if (++answered >= this.#servers.size && this.#servers.size > 0) break
+        const id = tally(report, reply.string(), performance.now() - started)
+        if (id !== undefined) {
+          answered.push(id)
+          waitingFor.delete(id)
+        }
+        if (this.#servers.size > 0 && waitingFor.size === 0) {
+          report.allAnswered = true
+          break
+        }
       }
+      for (const id of waitingFor) this.#servers.delete(id)
+      for (const id of answered) this.#remember(id)
       report.summary = summarize(report)
       return report
     } catch (err) {
-      if ((err as { isNoResponders?: () => boolean }).isNoResponders?.()) {
+      if (isNoResponders(err)) {
         // Published, but no nats-server is listening: nothing to wait for, nothing to retry.
         return { sent: true, updated: 0, skipped: 0, failed: [], firstAppliedMs: null, summary: 'notification sent; no nats-server answered' }
       }
@@ -114,14 +129,7 @@ export class Notifier {
   #keep(account: StoredAccount, why: string): NotifyReport {
     const waiting = this.#pending.get(account.pubkey)
     if (waiting === undefined || waiting.iat <= account.iat) this.#pending.set(account.pubkey, account)
-    return {
-      sent: false,
-      updated: 0,
-      skipped: 0,
-      failed: [],
-      firstAppliedMs: null,
-      summary: `stored, but the update notification was not sent (${why}): it is sent again when NATS is back`,
-    }
+    return notSent(`stored, but the update notification was not sent (${why}): it is sent again when NATS is back`)
   }
 
   async #flush(): Promise<void> {
@@ -139,13 +147,31 @@ export class Notifier {
   }
 }
 
-function tally(report: NotifyReport, body: string, elapsedMs: number): void {
+function notSent(summary: string): NotifyReport {
+  return { sent: false, updated: 0, skipped: 0, failed: [], firstAppliedMs: null, summary }
+}
+
+function idOf(envelope: Envelope): string | undefined {
+  const id = envelope.server?.id
+  return typeof id === 'string' && id !== '' ? id : undefined
+}
+
+function serverIdOf(body: string): string | undefined {
+  try {
+    return idOf(JSON.parse(body) as Envelope)
+  } catch {
+    return undefined
+  }
+}
+
+/** Counts one reply; returns the id of the server that sent it. */
+function tally(report: NotifyReport, body: string, elapsedMs: number): string | undefined {
   let envelope: Envelope
   try {
     envelope = JSON.parse(body) as Envelope
   } catch {
     report.failed.push(`unreadable reply: ${body.slice(0, 80)}`)
-    return
+    return undefined
   }
   const server = envelope.server?.name ?? 'unknown server'
   if (envelope.error) {
@@ -156,6 +182,7 @@ function tally(report: NotifyReport, body: string, elapsedMs: number): void {
     report.updated++
     report.firstAppliedMs ??= Math.round(elapsedMs)
   }
+  return idOf(envelope)
 }
 
 function summarize(report: NotifyReport): string {

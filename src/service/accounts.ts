@@ -15,6 +15,10 @@ import type { Metrics } from '../metrics.js'
 import type { NotifyReport } from '../nats/notifier.js'
 import type { HistoryEntry, JwtStore, PutResult, PutSource, StoreChange, StoredAccount } from '../store/types.js'
 import { Lru } from './lru.js'
+import { PerKeyRateLimit } from './rate-limit.js'
+
+/** The shortest time between two `?notify=true` notifications of one account. */
+export const RENOTIFY_INTERVAL_MS = 1000
 
 /**
  * A stored account as served: the bytes and validator the HTTP layer sends as they are, and
@@ -113,6 +117,7 @@ export function isSameJtiEdit(result: PutResult): boolean {
 type Ticket = { pubkey: string; valid: boolean }
 
 export class AccountService {
+  readonly #renotifyLimit = new PerKeyRateLimit(RENOTIFY_INTERVAL_MS)
   readonly store: JwtStore
   /** Replaced when the configuration is reloaded: new signing keys apply to the next push. */
   trust: OperatorTrust | null
@@ -180,10 +185,20 @@ export class AccountService {
     return report
   }
 
-  /** Sends the update notification of the stored JWT again (`?notify=true`). */
+  /**
+   * Sends the update notification of the stored JWT again (`?notify=true`), at most once per
+   * account per second: anyone may ask, and each one reaches every nats-server.
+   * @returns undefined when nothing was sent (no NATS, no such account, asked too often)
+   */
   async renotify(pubkey: string): Promise<NotifyReport | undefined> {
+    if (this.#notifier === undefined) return undefined
     const account = await this.store.get(pubkey)
-    return account === null ? undefined : this.#notify(account, 'asked for')
+    if (account === null) return undefined
+    if (!this.#renotifyLimit.allow(pubkey)) {
+      this.#metrics?.renotifySkipped()
+      return undefined
+    }
+    return this.#notify(account, 'asked for')
   }
 
   /**

@@ -3,14 +3,34 @@
  * @module
  */
 import type { StoreConfig } from '../config/types.js'
-import { directoryStore } from './drivers/directory.js'
+import { ConfigError } from '../errors.js'
+import { countLayouts, directoryStore, probeWritable } from './drivers/directory.js'
 import { sqliteStore } from './drivers/sqlite.js'
 import type { JwtStore } from './types.js'
 
-export function openStore(config: StoreConfig): Promise<JwtStore> {
-  return config.type === 'sqlite'
-    ? sqliteStore({ file: config.file })
-    : directoryStore({ dir: config.dir, shard: config.shard })
+/**
+ * Opens a store. A directory laid out otherwise than configured is refused: read in the wrong
+ * layout, it would look empty.
+ * @throws ConfigError for a layout mismatch; StoreError when it cannot be opened, or written
+ *   (`writable`, the server's start-up check)
+ */
+export async function openStore(config: StoreConfig, options: { writable?: boolean } = {}): Promise<JwtStore> {
+  if (config.type === 'sqlite') return sqliteStore({ file: config.file })
+  const { dir, shard } = config
+  const { flat, sharded } = await countLayouts(dir)
+  if (!shard && sharded > 0) {
+    throw new ConfigError(
+      `store directory ${dir} is sharded (${sharded} JWT files in two-character folders${flat > 0 ? `, ${flat} at the top` : ''}): start with --shard (store.shard: true, NATS_ACCOUNTS_STORE_SHARD=true)`,
+    )
+  }
+  if (shard && flat > 0) {
+    throw new ConfigError(
+      `store directory ${dir} is flat (${flat} JWT files at the top${sharded > 0 ? `, ${sharded} in two-character folders` : ''}): start without --shard (store.shard: false)`,
+    )
+  }
+  const store = await directoryStore({ dir, shard })
+  if (options.writable) await probeWritable(dir)
+  return store
 }
 
 export function describeStore(config: StoreConfig): string {

@@ -140,6 +140,7 @@ describe('config errors name the file, the line and the key', () => {
     ['logging { level: loud }\n', ':1: logging.level: "loud" is not a log level (trace, debug, info, warn, error)'],
     ['nats { reconnectwait: "soon" }\n', ':1: nats.reconnectwait: expected milliseconds or a duration like "2s", got "soon"'],
     ['http { port: "1\n', ':1: '],
+    ['store { shard: true }\n', ': store.shard needs store.dir: it describes a directory store, and the store is SQLite'],
   ])('%j', async (text, message) => {
     const file = await configFile(text)
     await expect(loadConfig({ file, env: {} })).rejects.toThrow(message)
@@ -174,6 +175,15 @@ describe('precedence: defaults < file < environment', () => {
       logging: { format: 'json' },
       operator: 'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.AA',
     })
+  })
+
+  it('refuses NATS_ACCOUNTS_STORE_SHARD without a directory store, takes it with one from the file', async () => {
+    await expect(loadConfig({ env: { NATS_ACCOUNTS_STORE_SHARD: 'true' } })).rejects.toThrow(
+      'environment: store.shard needs store.dir: it describes a directory store, and the store is SQLite',
+    )
+    const file = await configFile('store { dir: /from-file }\n')
+    const { config } = await loadConfig({ file, env: { NATS_ACCOUNTS_STORE_SHARD: 'true' } })
+    expect(config.store).toEqual({ type: 'directory', dir: '/from-file', shard: true })
   })
 
   it('names the variable of a bad value', async () => {

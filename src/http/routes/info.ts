@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono'
 import type { Metrics } from '../../metrics.js'
+import type { NatsState } from '../../nats/link.js'
 import type { AccountService } from '../../service/accounts.js'
 import { decodedJwtResponse } from '../decode-view.js'
 import { flag } from '../flags.js'
@@ -14,7 +15,8 @@ import { TEXT_HEADERS } from '../status.js'
 export type Readiness = {
   /** `/readyz` fails while NATS is down. */
   natsRequired: boolean
-  natsConnected: () => boolean
+  /** Absent without NATS. */
+  nats?: NatsState
 }
 
 /** A valid account key (all-zero bytes) no one holds: a lookup proves the store answers. */
@@ -32,7 +34,10 @@ export function infoRoutes(service: AccountService, options: { metrics?: Metrics
       problems.push(`store: ${(err as Error).message}`)
     }
     const { readiness } = options
-    if (readiness?.natsRequired && !readiness.natsConnected()) problems.push('NATS: not connected')
+    if (readiness?.natsRequired && !readiness.nats?.connection) problems.push('NATS: not connected')
+    // Whether NATS is required or not: a wrong account is a mistake to fix, not an outage to wait out.
+    const identityProblem = readiness?.nats?.identityProblem
+    if (identityProblem) problems.push(`NATS: ${identityProblem}`)
     return problems.length === 0
       ? new Response('ready\n', { headers: TEXT_HEADERS })
       : new Response(`not ready: ${problems.join('; ')}\n`, { status: 503, headers: TEXT_HEADERS })

@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readdir, readFile, rename } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { StoreError } from '../../errors.js'
 import { readStoredMeta } from '../../jwt/decode.js'
@@ -30,13 +30,48 @@ type Digest = { sha256: Buffer; exp: number }
 const JWT_FILE = /^(A[A-Z2-7]{55})\.jwt$/
 const SHARD_DIR = /^[A-Z2-7]{2}$/
 
+/** JWT files an existing store directory holds in each layout (none for a missing one). */
+export async function countLayouts(dir: string): Promise<{ flat: number; sharded: number }> {
+  const counts = { flat: 0, sharded: 0 }
+  let entries
+  try {
+    entries = await readdir(dir, { withFileTypes: true })
+  } catch {
+    return counts
+  }
+  for (const entry of entries) {
+    if (entry.isFile() && JWT_FILE.test(entry.name)) counts.flat++
+    else if (entry.isDirectory() && SHARD_DIR.test(entry.name)) {
+      counts.sharded += (await readdir(join(dir, entry.name)).catch(() => [])).filter((name) => JWT_FILE.test(name)).length
+    }
+  }
+  return counts
+}
+
+/**
+ * Writes and removes a file in the store directory, so that a store the server cannot write
+ * fails start-up instead of every later POST.
+ * @throws StoreError naming the directory and the fix
+ */
+export async function probeWritable(dir: string): Promise<void> {
+  const probe = join(dir, `.write-test-${process.pid}`)
+  try {
+    await writeFile(probe, '', { mode: 0o600 })
+    await unlink(probe)
+  } catch (err) {
+    throw new StoreError(DRIVER_NAME, 'write', `store directory ${dir} is not writable: ${message(err)}; ${WRITE_FIX}`, { cause: err })
+  }
+}
+
+const WRITE_FIX = "give the server's user write access to it (owner and mode of the folder, a read-write volume), or choose another -dir"
+
 export async function directoryStore(options: DirectoryStoreOptions): Promise<JwtStore> {
   const { dir } = options
   const shard = options.shard ?? false
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 })
   } catch (err) {
-    throw new StoreError(DRIVER_NAME, 'write', `cannot create store directory ${dir}: ${message(err)}`, {
+    throw new StoreError(DRIVER_NAME, 'write', `cannot create store directory ${dir}: ${message(err)}; ${WRITE_FIX}`, {
       cause: err,
     })
   }

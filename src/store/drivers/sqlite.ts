@@ -87,8 +87,15 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     db.pragma('busy_timeout = 10000')
     db.pragma('foreign_keys = ON')
     migrate(db)
+    // A database SQLite could open only read-only fails here, not at the first POST.
+    db.transaction(() => db.pragma(`user_version = ${SCHEMA_VERSION}`)).immediate()
   } catch (err) {
-    throw new StoreError(DRIVER_NAME, 'write', `cannot open ${file}: ${(err as Error).message}`, { cause: err })
+    throw new StoreError(
+      DRIVER_NAME,
+      'write',
+      `cannot open ${file} for writing: ${(err as Error).message}; give the server's user write access to the file and its folder (owner and mode, a read-write volume), or choose another --sqlite file`,
+      { cause: err },
+    )
   }
 
   const selectCurrent = db.prepare<[string], StoredAccount>(`${CURRENT} WHERE a.pubkey = ?`)
