@@ -78,7 +78,7 @@ export type CliFlags = {
   readOnly: boolean
 }
 
-const OPTIONS = {
+export const OPTIONS = {
   c: { type: 'string' },
   dir: { type: 'string' },
   sqlite: { type: 'string' },
@@ -109,15 +109,34 @@ function goStyle(arg: string): string {
   return /^-[A-Za-z]/.test(arg) ? `-${arg}` : arg
 }
 
-/** @throws UsageError for unknown flags or commands, missing values and stray arguments */
+type OptionName = keyof typeof OPTIONS
+type ParsedValues = { [K in OptionName]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean }
+
+/**
+ * @throws UsageError for unknown flags or commands, missing values and stray arguments, with a
+ * message of one line that names the flag as it was typed
+ */
 export function parseCommandLine(argv: readonly string[]): { command: Command; flags: CliFlags } {
-  let parsed
-  try {
-    parsed = parseArgs({ args: argv.map(goStyle), options: OPTIONS, allowPositionals: true, strict: true })
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/'--(\w+)/g, "'-$1"))
+  // Not strict: Node's own messages are long and name `--x` for `-x`; the checks below say it shortly.
+  const { values, positionals, tokens } = parseArgs({
+    args: argv.map(goStyle),
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  })
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    const typed = token.inlineValue ? argv[token.index]!.slice(0, argv[token.index]!.indexOf('=')) : argv[token.index]!
+    const type = Object.hasOwn(OPTIONS, token.name) ? OPTIONS[token.name as OptionName].type : undefined
+    if (type === undefined) throw new UsageError(`unknown flag ${typed}`)
+    if (type === 'boolean' && token.value !== undefined) throw new UsageError(`flag ${typed} takes no value`)
+    // `-dir -shard` is a forgotten value, not a directory named "-shard" (write -dir=-shard for that).
+    if (type === 'string' && (token.value === undefined || (!token.inlineValue && /^-./.test(token.value)))) {
+      throw new UsageError(`flag ${typed} needs a value`)
+    }
   }
-  return { command: commandOf(parsed.positionals), flags: flagsOf(parsed.values) }
+  return { command: commandOf(positionals), flags: flagsOf(values as ParsedValues) }
 }
 
 function commandOf(positionals: string[]): Command {
@@ -139,8 +158,6 @@ function commandOf(positionals: string[]): Command {
       throw new UsageError(`unknown command "${name}"`)
   }
 }
-
-type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
 
 function flagsOf(v: ParsedValues): CliFlags {
   return {

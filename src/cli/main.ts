@@ -100,7 +100,8 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   try {
     parsed = parseCommandLine(argv)
   } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
+    if (!(err instanceof UsageError)) throw err
+    io.stderr.write(`${err.message}; see --help\n`)
     return 2
   }
   const { command, flags } = parsed
