@@ -14,8 +14,8 @@ export const USAGE = `Usage:
       resolver directory, an nsc store), a pack (a /jwt/v1/pack file, or a server URL) or
       one <file>.jwt
   nats-accounts export <target> [options]
-      export to a directory (<dir>, --shard for the sharded layout) or to a nats-server
-      configuration with resolver: MEMORY (<file>.conf, or - for stdout)
+      export to a directory (<dir>, --shard for the sharded layout) or, with --format config,
+      to a nats-server configuration with resolver: MEMORY (<file>, or - for stdout)
 
 Store (all commands):
   --sqlite <file>       SQLite store (the default: ./data/accounts.db)
@@ -27,7 +27,7 @@ Options:
   -primary <url>        account server to import every JWT from at start-up (its /jwt/v1/pack)
   --workers N|auto      processes serving the same port (default 1; auto: one per CPU)
   --dry-run             import/export: show what would happen, change nothing
-  --format dir|config   export: the target kind (default: config for *.conf and -, else dir)
+  --format dir|config   export: the target kind (default dir; - and *.conf need it)
   --system-account <key>  export config: the system account (default: the operator's)
   -c <file>             configuration file (nats-server format; the Go server's keys work)
   --log-format text|json  readable lines (default) or JSON lines
@@ -51,7 +51,9 @@ export class UsageError extends Error {
 export type Command =
   | { name: 'serve' }
   | { name: 'import'; source: string }
-  | { name: 'export'; target: string }
+  | { name: 'export'; target: string; format: ExportFormat }
+
+export type ExportFormat = 'dir' | 'config'
 
 export type CliFlags = {
   config?: string
@@ -136,10 +138,28 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; f
       throw new UsageError(`flag ${typed} needs a value`)
     }
   }
-  return { command: commandOf(positionals), flags: flagsOf(values as ParsedValues) }
+  const flags = flagsOf(values as ParsedValues)
+  return { command: commandOf(positionals, flags.format), flags }
 }
 
-function commandOf(positionals: string[]): Command {
+/**
+ * What `export` writes. A directory unless --format says otherwise; a target that reads as a
+ * configuration (`-`, `*.conf`) needs --format, so that neither is written by a guess.
+ */
+function exportFormat(target: string, format: string | undefined): ExportFormat {
+  if (format !== undefined && format !== 'dir' && format !== 'config') {
+    throw new UsageError(`--format is dir or config, not "${format}"`)
+  }
+  if (target === '-' && format !== 'config') {
+    throw new UsageError('export - writes a nats-server configuration to stdout: it needs --format config')
+  }
+  if (format === undefined && target.endsWith('.conf')) {
+    throw new UsageError(`export ${target} needs --format config (a nats-server configuration) or --format dir (a directory)`)
+  }
+  return format ?? 'dir'
+}
+
+function commandOf(positionals: string[], format: string | undefined): Command {
   const [name, argument, ...rest] = positionals
   const extra = () => new UsageError(`unexpected argument "${rest[0] ?? argument}"`)
   switch (name) {
@@ -153,7 +173,8 @@ function commandOf(positionals: string[]): Command {
         throw new UsageError(`${name} needs a ${name === 'import' ? 'source' : 'target'}`)
       }
       if (rest.length > 0) throw extra()
-      return name === 'import' ? { name, source: argument } : { name, target: argument }
+      if (name === 'import') return { name, source: argument }
+      return { name, target: argument, format: exportFormat(argument, format) }
     default:
       throw new UsageError(`unknown command "${name}"`)
   }

@@ -140,7 +140,7 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
       case 'import':
         return await runImport(command.source, config, flags, io)
       case 'export':
-        return await runExport(command.target, config, flags, io)
+        return await runExport(command, config, flags, io)
     }
   } catch (err) {
     logger.error(err instanceof AccountServerError ? err.message : `failed: ${String(err)}`)

@@ -36,6 +36,16 @@ describe('flags', () => {
     expect(() => parseCommandLine(['serve', 'x'])).toThrow('unexpected argument "x"')
     expect(() => parseCommandLine(['import'])).toThrow('import needs a source')
     expect(() => parseCommandLine(['export', 'a', 'b'])).toThrow('unexpected argument "b"')
+    expect(() => parseCommandLine(['export', 'a', '--format', 'yaml'])).toThrow('--format is dir or config, not "yaml"')
+  })
+
+  it('exports a directory unless --format config, and needs --format for - and *.conf', () => {
+    expect(parseCommandLine(['export', '/srv/jwt']).command).toEqual({ name: 'export', target: '/srv/jwt', format: 'dir' })
+    expect(parseCommandLine(['export', 'a.conf', '--format', 'dir']).command).toMatchObject({ format: 'dir' })
+    expect(parseCommandLine(['export', 'a.txt', '--format', 'config']).command).toMatchObject({ format: 'config' })
+    expect(() => parseCommandLine(['export', 'a.conf'])).toThrow('export a.conf needs --format config')
+    expect(() => parseCommandLine(['export', '-'])).toThrow('it needs --format config')
+    expect(() => parseCommandLine(['export', '-', '--format', 'dir'])).toThrow('it needs --format config')
   })
 
   it.each([
