@@ -39,6 +39,7 @@ Options:
   -dump                 log the effective configuration after start-up
   --version             print the version and exit
   -h, -help             print this help and exit
+  -nsc, -ro             removed Go features: exit 1 with how to migrate
 `
 
 export class UsageError extends Error {
