@@ -16,6 +16,7 @@ import type { ServerConfig } from './config/types.js'
 import { AccountServerError, ConfigError } from './errors.js'
 import { fastPath } from './http/fast-path.js'
 import { describeError } from './http/status.js'
+import { traceRequests } from './http/trace.js'
 import { isInlineJwt, loadOperator, readJwtSetting, type OperatorTrust } from './jwt/trust.js'
 import type { Logger } from './log/logger.js'
 import { instrumentStore, Metrics } from './metrics.js'
@@ -134,9 +135,9 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       const secure = http.tls.cert !== ''
       const slow = getRequestListener(app.fetch)
       const fast = fastPath({ service, logger, maxBodyBytes: config.http.maxBodyBytes, metrics })
-      const listener = (req: IncomingMessage, res: ServerResponse) => {
+      const listener = traceRequests(logger, (req: IncomingMessage, res: ServerResponse) => {
         if (!fast(req, res)) void slow(req, res)
-      }
+      })
       server = secure ? createHttpsServer(tlsOptions(http.tls), listener) : createHttpServer(listener)
       server.requestTimeout = http.readTimeoutMs
       server.headersTimeout = Math.min(60_000, http.readTimeoutMs)

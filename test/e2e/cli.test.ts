@@ -65,6 +65,41 @@ describe('nats-accounts CLI', () => {
     expect(server.logs()).toContain('closed JWT store')
   })
 
+  it('traces every request with -V once it is answered: method, path, status, bytes, ms', async () => {
+    const server = await startServer(['-dir', await tempDir(), '-operator', standard.operatorPath, '-V'])
+    const [posted, missing] = standard.accepted
+    const account = `/jwt/v1/accounts/${posted!.pubkey}`
+    const requests: [string, string, RequestInit?][] = [
+      ['POST', account, { method: 'POST', body: standard.jwt(posted!) }],
+      ['GET', account],
+      ['HEAD', account, { method: 'HEAD' }],
+      ['GET', `/jwt/v1/accounts/${missing!.pubkey}`],
+      ['GET', `${account}?check=1`],
+      ['GET', '/healthz'],
+      ['GET', '/jwt/v1/pack'],
+    ]
+    const expected: RegExp[] = []
+    for (const [method, path, init] of requests) {
+      const res = await fetch(server.base + path, init)
+      const bytes = method === 'HEAD' ? 0 : Buffer.byteLength(await res.text())
+      const escaped = path.replace(/[?.]/g, '\\$&')
+      expected.push(new RegExp(`\\[TRC\\] request method=${method} path=${escaped} status=${res.status} bytes=${bytes} ms=[\\d.]+$`, 'gm'))
+    }
+    const traced = () => server.logs().split('\n').filter((line) => line.includes('[TRC]'))
+    await waitFor(() => traced().length >= requests.length, { message: 'a trace line per request' })
+    for (const line of expected) expect(server.logs().match(line), String(line)).toHaveLength(1)
+    expect(traced()).toHaveLength(requests.length)
+    await server.stop()
+  })
+
+  it('traces nothing without -V', async () => {
+    const server = await startServer(['-dir', await tempDir()])
+    expect((await fetch(`${server.base}/healthz`)).status).toBe(200)
+    expect((await fetch(server.resolverUrl + standard.accepted[0]!.pubkey)).status).toBe(404)
+    await server.stop()
+    expect(server.logs()).not.toContain('[TRC]')
+  })
+
   it('says at start-up and on every POST why it cannot accept pushes without an operator', async () => {
     const server = await startServer(['-dir', await tempDir()])
     expect(server.logs()).toContain('No Operator is configured - You will NOT be able to push jwt to this account server')
@@ -82,19 +117,20 @@ describe('nats-accounts CLI', () => {
     const jwt = standard.jwt(entry)
     const url = new URL(`/jwt/v1/accounts/${entry.pubkey}`, server.base)
     const status = new Promise<number>((resolve, reject) => {
-      const req = request(url, { method: 'POST', headers: { 'Content-Length': String(jwt.length) } }, (res) => {
+      // The 100 Continue says the server has the request in hand before it has the body.
+      const headers = { 'Content-Length': String(jwt.length), Expect: '100-continue' }
+      const req = request(url, { method: 'POST', headers }, (res) => {
         res.resume()
         resolve(res.statusCode!)
       })
       req.on('error', reject)
-      req.write(jwt.slice(0, 100))
-      // Signal only once the server is handling the request, then send the rest of the body.
-      waitFor(() => /request received method=POST/.test(server.logs()), { message: 'the POST to arrive' })
-        .then(() => {
-          server.child.kill('SIGTERM')
-          return waitFor(() => server.logs().includes('received SIGTERM'), { message: 'the signal' })
-        })
-        .then(() => req.end(jwt.slice(100)), reject)
+      req.on('continue', () => {
+        req.write(jwt.slice(0, 100))
+        // Signal while the server is handling the request, then send the rest of the body.
+        server.child.kill('SIGTERM')
+        waitFor(() => server.logs().includes('received SIGTERM'), { message: 'the signal' }).then(() => req.end(jwt.slice(100)), reject)
+      })
+      req.flushHeaders()
     })
     expect(await status).toBe(200)
     expect(await server.exited).toBe(0)
