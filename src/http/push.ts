@@ -28,7 +28,7 @@ export async function answerPush(
   }
   const { notification } = result
   logger.info(
-    { account: pubkey, client, jti: result.current.jti, verdict: result.outcome, notification: notification?.summary },
+    { account: pubkey, name: result.current.name, client, jti: result.current.jti, verdict: result.outcome, notification: notification?.summary },
     'account JWT push',
   )
   if (notification === undefined) return { status: 200, body: null, headers: {} }

@@ -92,6 +92,14 @@ describe('nats-accounts CLI', () => {
     await server.stop()
   })
 
+  it('names the account (its name and key) in the push log line', async () => {
+    const server = await startServer(['-dir', await tempDir(), '-operator', standard.operatorPath])
+    const entry = standard.accepted.find((e) => e.name === 'A1')!
+    expect((await fetch(server.resolverUrl + entry.pubkey, { method: 'POST', body: standard.jwt(entry) })).status).toBe(200)
+    await server.stop()
+    expect(server.logs()).toMatch(new RegExp(`\\[INF\\] account JWT push account=${entry.pubkey} name=A1 client=\\S+ jti=\\S+ verdict=stored\n`))
+  })
+
   it('traces nothing without -V', async () => {
     const server = await startServer(['-dir', await tempDir()])
     expect((await fetch(`${server.base}/healthz`)).status).toBe(200)
