@@ -131,7 +131,8 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   }
   const { config } = loaded
   const logger = createLogger({ level: config.logging.level, format: config.logging.format, destination: io.stderr })
-  for (const warning of loaded.warnings) logger.warn(warning)
+  // A worker's configuration warnings were already printed by the primary.
+  if (!cluster.isWorker) for (const warning of loaded.warnings) logger.warn(warning)
   try {
     switch (command.name) {
       case 'serve':

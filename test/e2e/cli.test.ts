@@ -1,7 +1,8 @@
 /** The built CLI as a process: flags, exit codes, start-up log, graceful stop. */
 import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { readdir } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { loadFixtureSet } from '../helpers/fixtures.js'
 import { runCli, startServer } from '../helpers/cli.js'
 import { waitFor } from '../helpers/nats-server.js'
@@ -98,6 +99,29 @@ describe('nats-accounts CLI', () => {
     expect((await fetch(server.resolverUrl + entry.pubkey, { method: 'POST', body: standard.jwt(entry) })).status).toBe(200)
     await server.stop()
     expect(server.logs()).toMatch(new RegExp(`\\[INF\\] account JWT push account=${entry.pubkey} name=A1 client=\\S+ jti=\\S+ verdict=stored\n`))
+  })
+
+  it('prints the start-up banner and configuration warnings once with --workers 2', async () => {
+    const dir = await tempDir()
+    const conf = join(dir, 'nas.conf')
+    await writeFile(conf, 'colour: true\n')
+    const server = await startServer(['-c', conf, '--sqlite', join(dir, 'a.db'), '-operator', standard.operatorPath, '--workers', '2'])
+    await waitFor(() => server.logs().includes('all 2 workers are serving'), { timeoutMs: 15_000, message: 'both workers serving' })
+    const once = [
+      ':1: colour: unknown key, ignored',
+      'starting nats-accounts, version',
+      'server time is',
+      `Operator: ${standard.operatorKey}`,
+      'using the SQLite store',
+      'NATS is not configured',
+      'http listening on port',
+      'nats-accounts is running',
+      'configure the nats-server with:',
+      'resolver: URL(',
+    ]
+    for (const text of once) expect(server.logs().split(text).length - 1, text).toBe(1)
+    expect(await server.stop()).toBe(0)
+    expect(server.logs()).toContain('closed JWT store worker=2')
   })
 
   it('traces nothing without -V', async () => {
