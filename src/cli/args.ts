@@ -28,13 +28,13 @@ Options:
   --workers N|auto      processes serving the same port (default 1; auto: one per CPU)
   --dry-run             import/export: show what would happen, change nothing
   --format dir|config   export: the target kind (default dir; - and *.conf need it)
-  --system-account <key>  export config: the system account (default: the operator's)
+  --system-account <key>  export --format config: the system account (default: the operator's)
   -c <file>             configuration file (nats-server format; the Go server's keys work)
   --log-format text|json  readable lines (default) or JSON lines
   -nats <url[,url]>     NATS servers: update notifications and the NATS resolver protocol
   -creds <file>         NATS credentials of a system-account user
   -D                    debug logging
-  -V                    trace logging
+  -V                    trace logging: one line per request (method, path, status, bytes, ms)
   -DV                   debug and trace logging
   -dump                 log the effective configuration after start-up
   --version             print the version and exit
@@ -128,19 +128,39 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; f
     strict: false,
     tokens: true,
   })
-  for (const token of tokens) {
-    if (token.kind !== 'option') continue
-    const typed = token.inlineValue ? argv[token.index]!.slice(0, argv[token.index]!.indexOf('=')) : argv[token.index]!
+  const options = tokens.flatMap((token) => (token.kind === 'option' ? [token] : []))
+  const typed = (token: (typeof options)[number]) =>
+    token.inlineValue ? argv[token.index]!.slice(0, argv[token.index]!.indexOf('=')) : argv[token.index]!
+  for (const token of options) {
     const type = Object.hasOwn(OPTIONS, token.name) ? OPTIONS[token.name as OptionName].type : undefined
-    if (type === undefined) throw new UsageError(`unknown flag ${typed}`)
-    if (type === 'boolean' && token.value !== undefined) throw new UsageError(`flag ${typed} takes no value`)
+    if (type === undefined) throw new UsageError(`unknown flag ${typed(token)}`)
+    if (type === 'boolean' && token.value !== undefined) throw new UsageError(`flag ${typed(token)} takes no value`)
     // `-dir -shard` is a forgotten value, not a directory named "-shard" (write -dir=-shard for that).
     if (type === 'string' && (token.value === undefined || (!token.inlineValue && /^-./.test(token.value)))) {
-      throw new UsageError(`flag ${typed} needs a value`)
+      throw new UsageError(`flag ${typed(token)} needs a value`)
     }
   }
   const flags = flagsOf(values as ParsedValues)
-  return { command: commandOf(positionals, flags.format), flags }
+  const command = commandOf(positionals, flags.format)
+  // A flag the command ignores is a mistake to say, not to pass over (a "dry run" that writes).
+  for (const token of options) {
+    const applies = APPLIES_TO[token.name as OptionName]
+    if (applies !== undefined && !applies.some((form) => commandLine(command).startsWith(form))) {
+      throw new UsageError(`flag ${typed(token)} applies to ${applies.join(' and ')} only`)
+    }
+  }
+  return { command, flags }
+}
+
+/** Flags that only some commands take, by the start of the command line they need. */
+const APPLIES_TO: Partial<Record<OptionName, readonly string[]>> = {
+  'dry-run': ['import', 'export'],
+  format: ['export'],
+  'system-account': ['export --format config'],
+}
+
+function commandLine(command: Command): string {
+  return command.name === 'export' ? `export --format ${command.format}` : command.name
 }
 
 /**

@@ -39,6 +39,13 @@ describe('flags', () => {
     expect(() => parseCommandLine(['export', 'a', '--format', 'yaml'])).toThrow('--format is dir or config, not "yaml"')
   })
 
+  it('refuses a flag the command does not take', () => {
+    expect(() => parseCommandLine(['--dry-run'])).toThrow(/^flag --dry-run applies to import and export only$/)
+    expect(() => parseCommandLine(['import', 'x', '-format', 'dir'])).toThrow(/^flag -format applies to export only$/)
+    expect(() => parseCommandLine(['export', 'd', '--system-account', 'AX'])).toThrow(/^flag --system-account applies to export --format config only$/)
+    expect(parseCommandLine(['export', 'd.conf', '--format=config', '--system-account', 'AX', '--dry-run']).flags).toMatchObject({ systemAccount: 'AX', dryRun: true })
+  })
+
   it('exports a directory unless --format config, and needs --format for - and *.conf', () => {
     expect(parseCommandLine(['export', '/srv/jwt']).command).toEqual({ name: 'export', target: '/srv/jwt', format: 'dir' })
     expect(parseCommandLine(['export', 'a.conf', '--format', 'dir']).command).toMatchObject({ format: 'dir' })
