@@ -23,7 +23,8 @@ function trace(logger: Logger, req: IncomingMessage, res: ServerResponse): void 
     const fields = {
       method: req.method,
       path: req.url,
-      status: res.statusCode,
+      // Left out when the client went away before any answer.
+      status: res.headersSent ? res.statusCode : undefined,
       // Node sends no body for HEAD, whatever the handler passed.
       bytes: req.method === 'HEAD' ? 0 : bodyBytes(),
       ms: Math.round((performance.now() - started) * 100) / 100,

@@ -90,6 +90,17 @@ describe('nats-accounts CLI', () => {
     await waitFor(() => traced().length >= requests.length, { message: 'a trace line per request' })
     for (const line of expected) expect(server.logs().match(line), String(line)).toHaveLength(1)
     expect(traced()).toHaveLength(requests.length)
+
+    // A client that goes away mid-body: the line says the request was cut off, with no status.
+    const cut = request(server.resolverUrl + posted!.pubkey, { method: 'POST', headers: { 'Content-Length': '1000', Expect: '100-continue' } })
+    cut.on('error', () => undefined)
+    cut.on('continue', () => {
+      cut.write('x'.repeat(100))
+      cut.destroy()
+    })
+    cut.flushHeaders()
+    await waitFor(() => traced().length > requests.length, { message: 'the trace line of the cut-off request' })
+    expect(traced().at(-1)).toMatch(new RegExp(`\\[TRC\\] request method=POST path=${account} bytes=0 ms=[\\d.]+ aborted=true$`))
     await server.stop()
   })
 
