@@ -141,6 +141,8 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; f
     }
   }
   const flags = flagsOf(values as ParsedValues)
+  // `export -h` asks for the usage: what the command line lacks does not matter then.
+  if (flags.help) return { command: { name: 'serve' }, flags }
   const command = commandOf(positionals, flags.format)
   // A flag the command ignores is a mistake to say, not to pass over (a "dry run" that writes).
   for (const token of options) {

@@ -39,6 +39,12 @@ describe('flags', () => {
     expect(() => parseCommandLine(['export', 'a', '--format', 'yaml'])).toThrow('--format is dir or config, not "yaml"')
   })
 
+  it('answers -h with the usage, whatever else the command line lacks', () => {
+    expect(parseFlags(['export', '-h']).help).toBe(true)
+    expect(parseFlags(['import', 'a', 'b', '--format', 'x', '-help']).help).toBe(true)
+    expect(() => parseFlags(['-memory', '-h'])).toThrow('unknown flag -memory')
+  })
+
   it('refuses a flag the command does not take', () => {
     expect(() => parseCommandLine(['--dry-run'])).toThrow(/^flag --dry-run applies to import and export only$/)
     expect(() => parseCommandLine(['import', 'x', '-format', 'dir'])).toThrow(/^flag -format applies to export only$/)
