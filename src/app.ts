@@ -52,13 +52,6 @@ export function buildApp(options: AppOptions): Hono {
   if (metrics !== undefined) routes.push({ path: '/metrics', methods: ['GET'] })
 
   const app = new Hono({ getPath: collapsedPath })
-  // Registered only at trace level so the hot path pays nothing otherwise.
-  if (logger.isLevelEnabled('trace')) {
-    app.use(async (c, next) => {
-      logger.trace({ method: c.req.method, path: c.req.path }, 'request received')
-      await next()
-    })
-  }
   app.use(goCompat(routes, metrics && ((...args) => metrics.request(...args))))
   app.route('/', infoRoutes(service, { metrics, readiness: options.readiness }))
   app.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes }))

@@ -16,6 +16,7 @@ import type { ServerConfig } from './config/types.js'
 import { AccountServerError, ConfigError } from './errors.js'
 import { fastPath } from './http/fast-path.js'
 import { describeError } from './http/status.js'
+import { traceRequests } from './http/trace.js'
 import { isInlineJwt, loadOperator, readJwtSetting, type OperatorTrust } from './jwt/trust.js'
 import type { Logger } from './log/logger.js'
 import { instrumentStore, Metrics } from './metrics.js'
@@ -59,13 +60,15 @@ export type AccountServerOptions = {
 export async function createAccountServer(options: AccountServerOptions): Promise<AccountServer> {
   let { config } = options
   const { logger } = options
-  logger.info(`starting nats-accounts, version ${VERSION}`)
-  logger.info(`server time is ${new Date().toString()}`)
-  const trust = await loadTrust(config, logger)
+  // With --workers the first worker alone prints the start-up banner; the others would repeat it.
+  const banner = options.cluster?.leader === false ? logger.child({}, { level: 'error' }) : logger
+  banner.info(`starting nats-accounts, version ${VERSION}`)
+  banner.info(`server time is ${new Date().toString()}`)
+  const trust = await loadTrust(config, banner)
   const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
   const rawStore = options.store ?? (await openStore(config.store, { writable: true }))
   const accounts = await rawStore.count()
-  logger.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
+  banner.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
   const { cluster } = options
   // One process leads: it alone answers on the NATS resolver subjects and imports at start.
   const leader = cluster === undefined || cluster.leader
@@ -106,9 +109,9 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       lookupTimeoutMs: config.nats.lookupTimeoutMs,
     })
   } else if (!nats) {
-    logger.info('NATS is not configured, server will not fire notifications on update')
+    banner.info('NATS is not configured, server will not fire notifications on update')
   }
-  await storeSystemAccount(service, config, logger)
+  await storeSystemAccount(service, config, banner)
   if (config.primary !== '' && leader) {
     await importFromPrimary(service, config.primary, {
       timeoutMs: config.replicationTimeoutMs,
@@ -135,9 +138,9 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       const secure = http.tls.cert !== ''
       const slow = getRequestListener(app.fetch)
       const fast = fastPath({ service, logger, maxBodyBytes: config.http.maxBodyBytes, metrics })
-      const listener = (req: IncomingMessage, res: ServerResponse) => {
+      const listener = traceRequests(logger, (req: IncomingMessage, res: ServerResponse) => {
         if (!fast(req, res)) void slow(req, res)
-      }
+      })
       server = secure ? createHttpsServer(tlsOptions(http.tls), listener) : createHttpServer(listener)
       server.requestTimeout = http.readTimeoutMs
       server.headersTimeout = Math.min(60_000, http.readTimeoutMs)
@@ -152,19 +155,19 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       const host = http.host === '' ? '127.0.0.1' : http.host
       const scheme = secure ? 'https' : 'http'
       const resolverUrl = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/jwt/v1/accounts/`
-      logger.info(`${scheme} listening on port ${port}${http.tls.ca ? ' (client certificates required)' : ''}`)
+      banner.info(`${scheme} listening on port ${port}${http.tls.ca ? ' (client certificates required)' : ''}`)
       // HTTP first: nats-server may need this server before NATS itself is up.
       nats?.start()
       cluster?.ready()
-      logger.info('nats-accounts is running')
-      logger.info('configure the nats-server with:')
-      logger.info(`  resolver: URL(${resolverUrl})`)
+      banner.info('nats-accounts is running')
+      banner.info('configure the nats-server with:')
+      banner.info(`  resolver: URL(${resolverUrl})`)
       return { host, port, resolverUrl }
     },
     async reload(next) {
-      const nextTrust = await loadTrust(next, logger)
+      const nextTrust = await loadTrust(next, banner)
       service.trust = nextTrust
-      await storeSystemAccount(service, next, logger)
+      await storeSystemAccount(service, next, banner)
       logger.level = next.logging.level
       for (const part of ['http', 'store', 'nats', 'primary', 'maxPack'] as const) {
         if (JSON.stringify(next[part]) !== JSON.stringify(config[part])) {

@@ -14,8 +14,8 @@ export const USAGE = `Usage:
       resolver directory, an nsc store), a pack (a /jwt/v1/pack file, or a server URL) or
       one <file>.jwt
   nats-accounts export <target> [options]
-      export to a directory (<dir>, --shard for the sharded layout) or to a nats-server
-      configuration with resolver: MEMORY (<file>.conf, or - for stdout)
+      export to a directory (<dir>, --shard for the sharded layout) or, with --format config,
+      to a nats-server configuration with resolver: MEMORY (<file>, or - for stdout)
 
 Store (all commands):
   --sqlite <file>       SQLite store (the default: ./data/accounts.db)
@@ -27,18 +27,19 @@ Options:
   -primary <url>        account server to import every JWT from at start-up (its /jwt/v1/pack)
   --workers N|auto      processes serving the same port (default 1; auto: one per CPU)
   --dry-run             import/export: show what would happen, change nothing
-  --format dir|config   export: the target kind (default: config for *.conf and -, else dir)
-  --system-account <key>  export config: the system account (default: the operator's)
+  --format dir|config   export: the target kind (default dir; - and *.conf need it)
+  --system-account <key>  export --format config: the system account (default: the operator's)
   -c <file>             configuration file (nats-server format; the Go server's keys work)
   --log-format text|json  readable lines (default) or JSON lines
   -nats <url[,url]>     NATS servers: update notifications and the NATS resolver protocol
   -creds <file>         NATS credentials of a system-account user
   -D                    debug logging
-  -V                    trace logging
+  -V                    trace logging: one line per request (method, path, status, bytes, ms)
   -DV                   debug and trace logging
   -dump                 log the effective configuration after start-up
   --version             print the version and exit
   -h, -help             print this help and exit
+  -nsc, -ro             removed Go features: exit 1 with how to migrate
 `
 
 export class UsageError extends Error {
@@ -51,7 +52,9 @@ export class UsageError extends Error {
 export type Command =
   | { name: 'serve' }
   | { name: 'import'; source: string }
-  | { name: 'export'; target: string }
+  | { name: 'export'; target: string; format: ExportFormat }
+
+export type ExportFormat = 'dir' | 'config'
 
 export type CliFlags = {
   config?: string
@@ -78,7 +81,7 @@ export type CliFlags = {
   readOnly: boolean
 }
 
-const OPTIONS = {
+export const OPTIONS = {
   c: { type: 'string' },
   dir: { type: 'string' },
   sqlite: { type: 'string' },
@@ -109,18 +112,77 @@ function goStyle(arg: string): string {
   return /^-[A-Za-z]/.test(arg) ? `-${arg}` : arg
 }
 
-/** @throws UsageError for unknown flags or commands, missing values and stray arguments */
+type OptionName = keyof typeof OPTIONS
+type ParsedValues = { [K in OptionName]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean }
+
+/**
+ * @throws UsageError for unknown flags or commands, missing values and stray arguments, with a
+ * message of one line that names the flag as it was typed
+ */
 export function parseCommandLine(argv: readonly string[]): { command: Command; flags: CliFlags } {
-  let parsed
-  try {
-    parsed = parseArgs({ args: argv.map(goStyle), options: OPTIONS, allowPositionals: true, strict: true })
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/'--(\w+)/g, "'-$1"))
+  // Not strict: Node's own messages are long and name `--x` for `-x`; the checks below say it shortly.
+  const { values, positionals, tokens } = parseArgs({
+    args: argv.map(goStyle),
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  })
+  const options = tokens.flatMap((token) => (token.kind === 'option' ? [token] : []))
+  const typed = (token: (typeof options)[number]) =>
+    token.inlineValue ? argv[token.index]!.slice(0, argv[token.index]!.indexOf('=')) : argv[token.index]!
+  for (const token of options) {
+    const type = Object.hasOwn(OPTIONS, token.name) ? OPTIONS[token.name as OptionName].type : undefined
+    if (type === undefined) throw new UsageError(`unknown flag ${typed(token)}`)
+    if (type === 'boolean' && token.value !== undefined) throw new UsageError(`flag ${typed(token)} takes no value`)
+    // `-dir -shard` is a forgotten value, not a directory named "-shard" (write -dir=-shard for that).
+    if (type === 'string' && (token.value === undefined || (!token.inlineValue && /^-./.test(token.value)))) {
+      throw new UsageError(`flag ${typed(token)} needs a value`)
+    }
   }
-  return { command: commandOf(parsed.positionals), flags: flagsOf(parsed.values) }
+  const flags = flagsOf(values as ParsedValues)
+  // `export -h` asks for the usage: what the command line lacks does not matter then.
+  if (flags.help) return { command: { name: 'serve' }, flags }
+  const command = commandOf(positionals, flags.format)
+  // A flag the command ignores is a mistake to say, not to pass over (a "dry run" that writes).
+  for (const token of options) {
+    const applies = APPLIES_TO[token.name as OptionName]
+    if (applies !== undefined && !applies.some((form) => commandLine(command).startsWith(form))) {
+      throw new UsageError(`flag ${typed(token)} applies to ${applies.join(' and ')} only`)
+    }
+  }
+  return { command, flags }
 }
 
-function commandOf(positionals: string[]): Command {
+/** Flags that only some commands take, by the start of the command line they need. */
+const APPLIES_TO: Partial<Record<OptionName, readonly string[]>> = {
+  'dry-run': ['import', 'export'],
+  format: ['export'],
+  'system-account': ['export --format config'],
+}
+
+function commandLine(command: Command): string {
+  return command.name === 'export' ? `export --format ${command.format}` : command.name
+}
+
+/**
+ * What `export` writes. A directory unless --format says otherwise; a target that reads as a
+ * configuration (`-`, `*.conf`) needs --format, so that neither is written by a guess.
+ */
+function exportFormat(target: string, format: string | undefined): ExportFormat {
+  if (format !== undefined && format !== 'dir' && format !== 'config') {
+    throw new UsageError(`--format is dir or config, not "${format}"`)
+  }
+  if (target === '-' && format !== 'config') {
+    throw new UsageError('export - writes a nats-server configuration to stdout: it needs --format config')
+  }
+  if (format === undefined && target.endsWith('.conf')) {
+    throw new UsageError(`export ${target} needs --format config (a nats-server configuration) or --format dir (a directory)`)
+  }
+  return format ?? 'dir'
+}
+
+function commandOf(positionals: string[], format: string | undefined): Command {
   const [name, argument, ...rest] = positionals
   const extra = () => new UsageError(`unexpected argument "${rest[0] ?? argument}"`)
   switch (name) {
@@ -134,13 +196,12 @@ function commandOf(positionals: string[]): Command {
         throw new UsageError(`${name} needs a ${name === 'import' ? 'source' : 'target'}`)
       }
       if (rest.length > 0) throw extra()
-      return name === 'import' ? { name, source: argument } : { name, target: argument }
+      if (name === 'import') return { name, source: argument }
+      return { name, target: argument, format: exportFormat(argument, format) }
     default:
       throw new UsageError(`unknown command "${name}"`)
   }
 }
-
-type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
 
 function flagsOf(v: ParsedValues): CliFlags {
   return {

@@ -101,7 +101,8 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   try {
     parsed = parseCommandLine(argv)
   } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
+    if (!(err instanceof UsageError)) throw err
+    io.stderr.write(`${err.message}; see --help\n`)
     return 2
   }
   const { command, flags } = parsed
@@ -131,7 +132,8 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   }
   const { config } = loaded
   const logger = createLogger({ level: config.logging.level, format: config.logging.format, destination: io.stderr })
-  for (const warning of loaded.warnings) logger.warn(warning)
+  // A worker's configuration warnings were already printed by the primary.
+  if (!cluster.isWorker) for (const warning of loaded.warnings) logger.warn(warning)
   try {
     switch (command.name) {
       case 'serve':
@@ -140,7 +142,7 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
       case 'import':
         return await runImport(command.source, config, flags, io)
       case 'export':
-        return await runExport(command.target, config, flags, io)
+        return await runExport(command, config, flags, io)
     }
   } catch (err) {
     logger.error(err instanceof AccountServerError ? err.message : `failed: ${String(err)}`)

@@ -133,13 +133,11 @@ export function fastPath(options: FastPathOptions): FastPath {
     })
   }
 
-  const trace = logger.isLevelEnabled('trace')
   return (req, res) => {
     const { method, url } = req
     if (url === undefined || url.length !== PREFIX.length + KEY_LENGTH || !url.startsWith(PREFIX)) return false
     if (method === 'GET' || method === 'HEAD') return read(req, res)
     if (method !== 'POST') return false
-    if (trace) logger.trace({ method, path: url }, 'request received')
     push(req, res)
     return true
   }

@@ -30,7 +30,7 @@ export async function answerPush(
   }
   const { notification } = result
   logger.info(
-    { account: pubkey, client, jti: result.current.jti, verdict: result.outcome, notification: notification?.summary },
+    { account: pubkey, name: result.current.name, client, jti: result.current.jti, verdict: result.outcome, notification: notification?.summary },
     'account JWT push',
   )
   // nsc prints every line of a non-empty body.

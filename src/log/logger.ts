@@ -25,7 +25,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? process.stderr
   const level = options.level ?? 'info'
   if (options.format === 'json') {
-    return pino({ level, base: undefined }, { write: (line: string) => destination.write(line) })
+    // The level as a word ("info"), as log collectors expect, not pino's number.
+    return pino(
+      { level, base: undefined, formatters: { level: (label) => ({ level: label }) } },
+      { write: (line: string) => destination.write(line) },
+    )
   }
   return pino({ level, base: undefined }, { write: (line: string) => destination.write(toText(line)) })
 }

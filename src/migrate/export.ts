@@ -12,6 +12,8 @@ import { decidePut, type PutOutcome, type StoredAccount } from '../store/types.j
 
 export type ExportLine = { outcome: PutOutcome | 'skipped'; pubkey: string; detail: string }
 
+export type ExportSummary = Record<ExportLine['outcome'], number>
+
 export type ExportOptions = {
   dryRun?: boolean
   onLine?: (line: ExportLine) => void
@@ -29,18 +31,31 @@ async function* exportable(service: AccountService, options: ExportOptions): Asy
   }
 }
 
+/** Counts each line by outcome and passes it on. */
+function counter(options: ExportOptions): { summary: ExportSummary; count: (line: ExportLine) => void } {
+  const summary: ExportSummary = { stored: 0, unchanged: 0, stale: 0, deleted: 0, skipped: 0 }
+  return {
+    summary,
+    count: (line) => {
+      summary[line.outcome]++
+      options.onLine?.(line)
+    },
+  }
+}
+
+/** One line for both kinds of export, so scripts read them alike. */
+export function formatExportSummary(summary: ExportSummary, dryRun: boolean): string {
+  return `${summary.stored} exported, ${summary.unchanged} unchanged, ${summary.stale} stale (newer in the target), ${summary.deleted} deleted in the target, ${summary.skipped} skipped${dryRun ? ' (dry run, nothing written)' : ''}`
+}
+
 /** Writes every unexpired account into a directory store, newest wins there too. */
 export async function exportToDirectory(
   service: AccountService,
   target: { dir: string; shard: boolean },
   options: ExportOptions = {},
-): Promise<Record<ExportLine['outcome'], number>> {
-  const summary = { stored: 0, unchanged: 0, stale: 0, deleted: 0, skipped: 0 }
+): Promise<ExportSummary> {
+  const { summary, count } = counter(options)
   const store = await directoryStore(target)
-  const count = (line: ExportLine) => {
-    summary[line.outcome]++
-    options.onLine?.(line)
-  }
   try {
     for await (const account of exportable(service, { onLine: count })) {
       const outcome = options.dryRun
@@ -63,22 +78,23 @@ export async function memoryResolverConfig(
   service: AccountService,
   trust: OperatorTrust,
   options: ExportOptions & { systemAccount?: string } = {},
-): Promise<string> {
+): Promise<{ text: string; summary: ExportSummary }> {
+  const { summary, count } = counter(options)
   const systemAccount = options.systemAccount ?? trust.systemAccount
   if (systemAccount === '') {
     throw new ConfigError(`operator ${trust.name} names no system account: pass --system-account <key>`)
   }
   const entries: string[] = []
   let systemName: string | null = null
-  for await (const account of exportable(service, options)) {
+  for await (const account of exportable(service, { onLine: count })) {
     if (account.pubkey === systemAccount) systemName = account.name
     entries.push(`  # Account ${JSON.stringify(account.name)}\n  ${account.pubkey}: ${JSON.stringify(account.jwt)}\n`)
-    options.onLine?.({ outcome: 'stored', pubkey: account.pubkey, detail: account.jti })
+    count({ outcome: 'stored', pubkey: account.pubkey, detail: account.jti })
   }
   if (systemName === null) {
     throw new ConfigError(`the system account ${systemAccount} is not in the store (or has expired): nats-server cannot start without it`)
   }
-  return [
+  const text = [
     `# Operator named ${trust.name}`,
     `operator: ${JSON.stringify(trust.source.trim())}`,
     '',
@@ -92,4 +108,5 @@ export async function memoryResolverConfig(
     '}',
     '',
   ].join('\n')
+  return { text, summary }
 }

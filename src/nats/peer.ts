@@ -12,7 +12,7 @@ import { decodeJwt } from '../jwt/decode.js'
 import { isAccountKey } from '../jwt/nkeys.js'
 import { verifySignature } from '../jwt/verify.js'
 import type { Logger } from '../log/logger.js'
-import { isSameJtiEdit, SAME_JTI_WARNING, type AccountService } from '../service/accounts.js'
+import { isSameJtiEdit, SAME_JTI_WARNING, type AccountService, type PushResult } from '../service/accounts.js'
 import type { ServerIdentity } from './identity.js'
 import type { NatsLink } from './link.js'
 
@@ -123,6 +123,7 @@ export class ResolverPeer {
         source: { kind: 'nats', detail: msg.subject, sync },
       })
       account = result.current.pubkey
+      this.#logStored(result, msg.subject)
       reply = { message: isSameJtiEdit(result) ? `jwt updated - ${SAME_JTI_WARNING}` : 'jwt updated' }
     } catch (err) {
       account ??= subjectOf(jwt)
@@ -131,6 +132,13 @@ export class ResolverPeer {
       reply = { error: `jwt update resulted in error - ${why}` }
     }
     if (msg.reply) msg.respond(this.#identity.updateReply(account ?? 'n/a', reply))
+  }
+
+  /** An update that arrived over NATS gets its own line, as a push does. */
+  #logStored(result: PushResult, source: string): void {
+    if (result.outcome !== 'stored') return
+    const { pubkey, name, jti } = result.current
+    this.#logger.info({ account: pubkey, name, jti, source }, 'account JWT stored from NATS')
   }
 
   async #list(msg: Msg): Promise<void> {
@@ -198,6 +206,7 @@ export class ResolverPeer {
             expectedKey: line.slice(0, bar),
             source: { kind: 'nats', detail: 'pack', sync: true },
           })
+          this.#logStored(result, 'pack')
           if (result.outcome === 'stored') merged++
         } catch (err) {
           const why = err instanceof AccountServerError ? describeError(err) : (err as Error).message

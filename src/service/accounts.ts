@@ -263,7 +263,9 @@ export class AccountService {
     const jwt = await this.#fallback?.(pubkey)
     if (!jwt) return null
     try {
-      return (await this.push(jwt, { expectedKey: pubkey, source: { kind: 'nats', detail: 'lookup', sync: true } })).current
+      const { current } = await this.push(jwt, { expectedKey: pubkey, source: { kind: 'nats', detail: 'lookup', sync: true } })
+      this.#logger?.info({ account: pubkey, name: current.name, jti: current.jti, source: 'lookup' }, 'account JWT stored from NATS')
+      return current
     } catch (err) {
       this.#logger?.warn({ account: pubkey }, `ignoring the JWT a NATS lookup returned: ${(err as Error).message}`)
       return null

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { expandHome, parseCommandLine, parseHostPort } from '../../src/cli/args.js'
-import { applyFlags } from '../../src/cli/main.js'
+import { applyFlags, main } from '../../src/cli/main.js'
 import { defaultConfig } from '../../src/config/types.js'
 import { homedir } from 'node:os'
 
@@ -25,12 +25,53 @@ describe('flags', () => {
   })
 
   it('refuses unknown flags, missing values, unknown commands and stray arguments', () => {
-    expect(() => parseFlags(['-bogus'])).toThrow("Unknown option '-bogus'")
-    expect(() => parseFlags(['-dir'])).toThrow(/'-dir <value>' argument missing/)
+    expect(() => parseFlags(['-bogus'])).toThrow(/^unknown flag -bogus$/)
+    expect(() => parseFlags(['--memory', 'x'])).toThrow(/^unknown flag --memory$/)
+    expect(() => parseFlags(['-memory=1g'])).toThrow(/^unknown flag -memory$/)
+    expect(() => parseFlags(['-dir'])).toThrow(/^flag -dir needs a value$/)
+    expect(() => parseFlags(['-dir', '-shard'])).toThrow(/^flag -dir needs a value$/)
+    expect(() => parseFlags(['--shard=yes'])).toThrow(/^flag --shard takes no value$/)
+    expect(parseFlags(['-dir=-odd']).dir).toBe('-odd')
     expect(() => parseCommandLine(['start'])).toThrow('unknown command "start"')
     expect(() => parseCommandLine(['serve', 'x'])).toThrow('unexpected argument "x"')
     expect(() => parseCommandLine(['import'])).toThrow('import needs a source')
     expect(() => parseCommandLine(['export', 'a', 'b'])).toThrow('unexpected argument "b"')
+    expect(() => parseCommandLine(['export', 'a', '--format', 'yaml'])).toThrow('--format is dir or config, not "yaml"')
+  })
+
+  it('answers -h with the usage, whatever else the command line lacks', () => {
+    expect(parseFlags(['export', '-h']).help).toBe(true)
+    expect(parseFlags(['import', 'a', 'b', '--format', 'x', '-help']).help).toBe(true)
+    expect(() => parseFlags(['-memory', '-h'])).toThrow('unknown flag -memory')
+  })
+
+  it('refuses a flag the command does not take', () => {
+    expect(() => parseCommandLine(['--dry-run'])).toThrow(/^flag --dry-run applies to import and export only$/)
+    expect(() => parseCommandLine(['import', 'x', '-format', 'dir'])).toThrow(/^flag -format applies to export only$/)
+    expect(() => parseCommandLine(['export', 'd', '--system-account', 'AX'])).toThrow(/^flag --system-account applies to export --format config only$/)
+    expect(parseCommandLine(['export', 'd.conf', '--format=config', '--system-account', 'AX', '--dry-run']).flags).toMatchObject({ systemAccount: 'AX', dryRun: true })
+  })
+
+  it('exports a directory unless --format config, and needs --format for - and *.conf', () => {
+    expect(parseCommandLine(['export', '/srv/jwt']).command).toEqual({ name: 'export', target: '/srv/jwt', format: 'dir' })
+    expect(parseCommandLine(['export', 'a.conf', '--format', 'dir']).command).toMatchObject({ format: 'dir' })
+    expect(parseCommandLine(['export', 'a.txt', '--format', 'config']).command).toMatchObject({ format: 'config' })
+    expect(() => parseCommandLine(['export', 'a.conf'])).toThrow('export a.conf needs --format config')
+    expect(() => parseCommandLine(['export', '-'])).toThrow('it needs --format config')
+    expect(() => parseCommandLine(['export', '-', '--format', 'dir'])).toThrow('it needs --format config')
+  })
+
+  it.each([
+    [['-memory', '1g'], 'unknown flag -memory; see --help'],
+    [['-operator'], 'flag -operator needs a value; see --help'],
+    [['start'], 'unknown command "start"; see --help'],
+  ])('answers %j with one line on stderr and exit 2', async (argv, message) => {
+    let stdout = ''
+    let stderr = ''
+    const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } })
+    expect(code).toBe(2)
+    expect(stderr).toBe(`${message}\n`)
+    expect(stdout).toBe('')
   })
 
   it('reads commands with flags before or after them', () => {

@@ -1,7 +1,8 @@
 /** The built CLI as a process: flags, exit codes, start-up log, graceful stop. */
 import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { readdir } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { loadFixtureSet } from '../helpers/fixtures.js'
 import { runCli, startServer } from '../helpers/cli.js'
 import { waitFor } from '../helpers/nats-server.js'
@@ -19,11 +20,10 @@ describe('nats-accounts CLI', () => {
     expect(version.logs()).toMatch(/^nats-accounts \d+\.\d+\.\d+\n$/)
   })
 
-  it('exits 2 with usage on an unknown flag', async () => {
-    const run = runCli(['-bogus'])
+  it('exits 2 with one line on an unknown flag', async () => {
+    const run = runCli(['-memory', '512'])
     expect(await run.exited).toBe(2)
-    expect(run.logs()).toContain("Unknown option '-bogus'")
-    expect(run.logs()).toContain('Usage:\n  nats-accounts [serve] [options]')
+    expect(run.logs()).toBe('unknown flag -memory; see --help\n')
   })
 
   it.each([
@@ -66,6 +66,83 @@ describe('nats-accounts CLI', () => {
     expect(server.logs()).toContain('closed JWT store')
   })
 
+  it('traces every request with -V once it is answered: method, path, status, bytes, ms', async () => {
+    const server = await startServer(['-dir', await tempDir(), '-operator', standard.operatorPath, '-V'])
+    const [posted, missing] = standard.accepted
+    const account = `/jwt/v1/accounts/${posted!.pubkey}`
+    const requests: [string, string, RequestInit?][] = [
+      ['POST', account, { method: 'POST', body: standard.jwt(posted!) }],
+      ['GET', account],
+      ['HEAD', account, { method: 'HEAD' }],
+      ['GET', `/jwt/v1/accounts/${missing!.pubkey}`],
+      ['GET', `${account}?check=1`],
+      ['GET', '/healthz'],
+      ['GET', '/jwt/v1/pack'],
+    ]
+    const expected: RegExp[] = []
+    for (const [method, path, init] of requests) {
+      const res = await fetch(server.base + path, init)
+      const bytes = method === 'HEAD' ? 0 : Buffer.byteLength(await res.text())
+      const escaped = path.replace(/[?.]/g, '\\$&')
+      expected.push(new RegExp(`\\[TRC\\] request method=${method} path=${escaped} status=${res.status} bytes=${bytes} ms=[\\d.]+$`, 'gm'))
+    }
+    const traced = () => server.logs().split('\n').filter((line) => line.includes('[TRC]'))
+    await waitFor(() => traced().length >= requests.length, { message: 'a trace line per request' })
+    for (const line of expected) expect(server.logs().match(line), String(line)).toHaveLength(1)
+    expect(traced()).toHaveLength(requests.length)
+
+    // A client that goes away mid-body: the line says the request was cut off, with no status.
+    const cut = request(server.resolverUrl + posted!.pubkey, { method: 'POST', headers: { 'Content-Length': '1000', Expect: '100-continue' } })
+    cut.on('error', () => undefined)
+    cut.on('continue', () => {
+      cut.write('x'.repeat(100))
+      cut.destroy()
+    })
+    cut.flushHeaders()
+    await waitFor(() => traced().length > requests.length, { message: 'the trace line of the cut-off request' })
+    expect(traced().at(-1)).toMatch(new RegExp(`\\[TRC\\] request method=POST path=${account} bytes=0 ms=[\\d.]+ aborted=true$`))
+    await server.stop()
+  })
+
+  it('names the account (its name and key) in the push log line', async () => {
+    const server = await startServer(['-dir', await tempDir(), '-operator', standard.operatorPath])
+    const entry = standard.accepted.find((e) => e.name === 'A1')!
+    expect((await fetch(server.resolverUrl + entry.pubkey, { method: 'POST', body: standard.jwt(entry) })).status).toBe(200)
+    await server.stop()
+    expect(server.logs()).toMatch(new RegExp(`\\[INF\\] account JWT push account=${entry.pubkey} name=A1 client=\\S+ jti=\\S+ verdict=stored\n`))
+  })
+
+  it('prints the start-up banner and configuration warnings once with --workers 2', async () => {
+    const dir = await tempDir()
+    const conf = join(dir, 'nas.conf')
+    await writeFile(conf, 'colour: true\n')
+    const server = await startServer(['-c', conf, '--sqlite', join(dir, 'a.db'), '-operator', standard.operatorPath, '--workers', '2'])
+    await waitFor(() => server.logs().includes('all 2 workers are serving'), { timeoutMs: 15_000, message: 'both workers serving' })
+    const once = [
+      ':1: colour: unknown key, ignored',
+      'starting nats-accounts, version',
+      'server time is',
+      `Operator: ${standard.operatorKey}`,
+      'using the SQLite store',
+      'NATS is not configured',
+      'http listening on port',
+      'nats-accounts is running',
+      'configure the nats-server with:',
+      'resolver: URL(',
+    ]
+    for (const text of once) expect(server.logs().split(text).length - 1, text).toBe(1)
+    expect(await server.stop()).toBe(0)
+    expect(server.logs()).toContain('closed JWT store worker=2')
+  })
+
+  it('traces nothing without -V', async () => {
+    const server = await startServer(['-dir', await tempDir()])
+    expect((await fetch(`${server.base}/healthz`)).status).toBe(200)
+    expect((await fetch(server.resolverUrl + standard.accepted[0]!.pubkey)).status).toBe(404)
+    await server.stop()
+    expect(server.logs()).not.toContain('[TRC]')
+  })
+
   it('says at start-up and on every POST why it cannot accept pushes without an operator', async () => {
     const server = await startServer(['-dir', await tempDir()])
     expect(server.logs()).toContain('No Operator is configured - You will NOT be able to push jwt to this account server')
@@ -83,19 +160,20 @@ describe('nats-accounts CLI', () => {
     const jwt = standard.jwt(entry)
     const url = new URL(`/jwt/v1/accounts/${entry.pubkey}`, server.base)
     const status = new Promise<number>((resolve, reject) => {
-      const req = request(url, { method: 'POST', headers: { 'Content-Length': String(jwt.length) } }, (res) => {
+      // The 100 Continue says the server has the request in hand before it has the body.
+      const headers = { 'Content-Length': String(jwt.length), Expect: '100-continue' }
+      const req = request(url, { method: 'POST', headers }, (res) => {
         res.resume()
         resolve(res.statusCode!)
       })
       req.on('error', reject)
-      req.write(jwt.slice(0, 100))
-      // Signal only once the server is handling the request, then send the rest of the body.
-      waitFor(() => /request received method=POST/.test(server.logs()), { message: 'the POST to arrive' })
-        .then(() => {
-          server.child.kill('SIGTERM')
-          return waitFor(() => server.logs().includes('received SIGTERM'), { message: 'the signal' })
-        })
-        .then(() => req.end(jwt.slice(100)), reject)
+      req.on('continue', () => {
+        req.write(jwt.slice(0, 100))
+        // Signal while the server is handling the request, then send the rest of the body.
+        server.child.kill('SIGTERM')
+        waitFor(() => server.logs().includes('received SIGTERM'), { message: 'the signal' }).then(() => req.end(jwt.slice(100)), reject)
+      })
+      req.flushHeaders()
     })
     expect(await status).toBe(200)
     expect(await server.exited).toBe(0)

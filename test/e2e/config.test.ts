@@ -69,9 +69,10 @@ logging { debug: true }
 
   it('writes JSON lines with --log-format json', async () => {
     const server = await start(['--sqlite', join(await tempDir(), 'a.db'), '--log-format', 'json'])
-    const lines = server.logs().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number })
+    const lines = server.logs().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: string })
     expect(lines.at(-1)!.msg).toMatch(/^ {2}resolver: URL\(/)
-    expect(lines.every((line) => typeof line.level === 'number')).toBe(true)
+    expect(lines.at(-1)!.level).toBe('info')
+    expect(lines.every((line) => ['trace', 'debug', 'info', 'warn', 'error'].includes(line.level))).toBe(true)
   })
 })
 

@@ -98,6 +98,8 @@ describe('nats-accounts import', () => {
     const db = join(await tempDir(), 'p.db')
     const dry = await run(['import', packFile, '--sqlite', db, '--dry-run', ...op])
     expect(dry.out).toContain('dry run, nothing written: 1 stored, 0 unchanged, 1 stale, 0 rejected, 1 skipped')
+    expect(dry.out).toMatch(new RegExp(`^would store +${r.pubkey} ${packFile.replace(/[.]/g, '\\.')}:1$`, 'm'))
+    expect(dry.out).not.toMatch(/^stored /m)
     const exported = await tempDir()
     expect((await run(['export', exported, '--sqlite', db])).out).toContain('0 exported')
     const real = await run(['import', packFile, '--sqlite', db, ...op])
@@ -151,24 +153,54 @@ describe('nats-accounts export', () => {
     expect((await run(['export', reexport, '-dir', dir])).out).toContain('6 exported')
   })
 
-  it('exports a MEMORY-resolver configuration nats-server starts from', async () => {
+  it('exports a MEMORY-resolver configuration nats-server starts from, with the directory export\'s summary', async () => {
     const db = await storeWithFixtures()
     const file = join(await tempDir(), 'resolver.conf')
-    const result = await run(['export', file, '--sqlite', db, ...op])
+    const result = await run(['export', file, '--format', 'config', '--sqlite', db, ...op])
     expect(result.code).toBe(0)
+    expect(result.out).toContain('6 exported, 0 unchanged, 0 stale (newer in the target), 0 deleted in the target, 0 skipped\n')
     const config = await readFile(file, 'utf8')
     expect(config).toContain(`system_account: ${set.systemAccount}`)
     expect(config).toContain('resolver: MEMORY')
     await expectUsersConnect(config)
-    const stdout = await run(['export', '-', '--sqlite', db, ...op])
-    expect(stdout.out).toContain('resolver_preload: {')
+    const stdout = runCli(['export', '-', '--format', 'config', '--sqlite', db, ...op])
+    let text = ''
+    stdout.child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()))
+    expect(await stdout.exited).toBe(0)
+    expect(text).toBe(config)
+    expect(stdout.logs()).toContain('6 exported, 0 unchanged, 0 stale (newer in the target), 0 deleted in the target, 0 skipped\n')
+    const dry = join(await tempDir(), 'dry.conf')
+    const dryRun = await run(['export', dry, '--format', 'config', '--sqlite', db, '--dry-run', ...op])
+    expect(dryRun.out).toContain('6 exported, 0 unchanged, 0 stale (newer in the target), 0 deleted in the target, 0 skipped (dry run, nothing written)')
+    expect(dryRun.out).toMatch(new RegExp(`^would export +${set.systemAccount} `, 'm'))
+    await expect(readFile(dry)).rejects.toThrow('ENOENT')
+  })
+
+  it('writes what --format says, and refuses to guess for - and *.conf (exit 2, nothing written)', async () => {
+    const db = await storeWithFixtures()
+    const parent = await tempDir()
+    for (const [target, message] of [
+      [join(parent, 'x.conf'), `export ${join(parent, 'x.conf')} needs --format config (a nats-server configuration) or --format dir (a directory); see --help\n`],
+      ['-', 'export - writes a nats-server configuration to stdout: it needs --format config; see --help\n'],
+    ] as const) {
+      const refused = await run(['export', target, '--sqlite', db, ...op])
+      expect(refused.code).toBe(2)
+      expect(refused.out).toBe(message)
+    }
+    expect(await readdir(parent)).toEqual([])
+    const asDir = await run(['export', join(parent, 'x.conf'), '--format', 'dir', '--sqlite', db])
+    expect(asDir.code).toBe(0)
+    expect((await readdir(join(parent, 'x.conf'))).length).toBe(6)
+    const asConfig = await run(['export', join(parent, 'resolver.txt'), '--format', 'config', '--sqlite', db, ...op])
+    expect(asConfig.code).toBe(0)
+    expect(await readFile(join(parent, 'resolver.txt'), 'utf8')).toContain('resolver: MEMORY')
   })
 
   it('refuses a configuration without the system account in the store', async () => {
     const db = join(await tempDir(), 'e.db')
     const single = await run(['import', join(set.dir, byName('A1').path), '--sqlite', db, ...op])
     expect(single.out).toContain('1 stored, 0 unchanged, 0 stale, 0 rejected, 0 skipped')
-    const result = await run(['export', join(await tempDir(), 'x.conf'), '--sqlite', db, ...op])
+    const result = await run(['export', join(await tempDir(), 'x.conf'), '--format', 'config', '--sqlite', db, ...op])
     expect(result.code).toBe(1)
     expect(result.out).toContain(`the system account ${set.systemAccount} is not in the store`)
   })
