@@ -45,7 +45,7 @@ export function buildApp(options: AppOptions): Hono {
     { path: '/jwt/v1/pack', methods: ['GET'] },
     { path: '/jwt/v1/accounts', methods: ['GET'] },
     { path: '/jwt/v1/accounts/', methods: ['GET'] },
-    { path: '/jwt/v1/accounts/:pubkey', methods: ['GET', 'POST'] },
+    { path: '/jwt/v1/accounts/:pubkey', methods: ['GET', 'POST'], cors: true },
     { path: '/jwt/v1/accounts/:pubkey/history', methods: ['GET'] },
   ]
   const { metrics } = options
