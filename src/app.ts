@@ -24,6 +24,8 @@ export type AppOptions = {
   maxBodyBytes?: number
   /** Default and cap of `/jwt/v1/pack?max`. @default 10000 */
   maxPack?: number
+  /** Serve `/metrics` here (false: it has a listener of its own). @default true */
+  metricsRoute?: boolean
 }
 
 /**
@@ -49,7 +51,8 @@ export function buildApp(options: AppOptions): Hono {
     { path: '/jwt/v1/accounts/:pubkey/history', methods: ['GET'] },
   ]
   const { metrics } = options
-  if (metrics !== undefined) routes.push({ path: '/metrics', methods: ['GET'] })
+  const served = options.metricsRoute === false ? undefined : metrics
+  if (served !== undefined) routes.push({ path: '/metrics', methods: ['GET'] })
 
   const app = new Hono({ getPath: collapsedPath })
   // Registered only at trace level so the hot path pays nothing otherwise.
@@ -60,7 +63,7 @@ export function buildApp(options: AppOptions): Hono {
     })
   }
   app.use(goCompat(routes, metrics && ((...args) => metrics.request(...args))))
-  app.route('/', infoRoutes(service, { metrics, readiness: options.readiness }))
+  app.route('/', infoRoutes(service, { metrics: served, readiness: options.readiness }))
   app.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes }))
   app.route('/', packRoutes({ service, maxPack: options.maxPack }))
   app.onError((err) => {
