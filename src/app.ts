@@ -65,7 +65,7 @@ export function buildApp(options: AppOptions): Hono {
   app.use(goCompat(routes, metrics && ((...args) => metrics.request(...args))))
   app.route('/', infoRoutes(service, { metrics: served, readiness: options.readiness }))
   app.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes }))
-  app.route('/', packRoutes({ service, maxPack: options.maxPack }))
+  app.route('/', packRoutes({ service, logger, metrics, maxPack: options.maxPack }))
   app.onError((err) => {
     if (err instanceof AccountServerError) return errorResponse(err)
     logger.error({ err }, 'unexpected error while handling a request')

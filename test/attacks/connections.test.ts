@@ -4,11 +4,11 @@
  * answered 413 at once (chunked or not, fast path or routed) and the connection closes with a
  * FIN after the whole answer, never a reset.
  */
-import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../src/config/types.js'
 import { newKey } from '../helpers/mint.js'
+import { open, response } from '../helpers/raw-http.js'
 import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -24,46 +24,6 @@ async function serverWith(readTimeoutMs: number): Promise<{ port: number; server
   })
   servers.push(server)
   return { server, port: Number(new URL(server.base).port) }
-}
-
-type Seen = { text: string; ended: boolean; error: Error | null; closed: Promise<void> }
-
-/** A raw connection that records what arrives, whether the server ended it, and any error. */
-async function open(port: number): Promise<{ socket: Socket; seen: Seen }> {
-  const socket = connect(port, '127.0.0.1')
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
-  const seen: Seen = {
-    text: '',
-    ended: false,
-    error: null,
-    closed: new Promise<void>((resolve) => socket.once('close', () => resolve())),
-  }
-  socket.on('data', (chunk: Buffer) => (seen.text += chunk.toString('latin1')))
-  socket.on('end', () => (seen.ended = true))
-  socket.on('error', (err) => (seen.error = err))
-  return { socket, seen }
-}
-
-/** Head and body of the first response in `text`, once it is complete (Content-Length or chunked). */
-function response(text: string): { head: string; body: string } | null {
-  const end = text.indexOf('\r\n\r\n')
-  if (end === -1) return null
-  const head = text.slice(0, end)
-  let rest = text.slice(end + 4)
-  if (!/\r\ntransfer-encoding: chunked/i.test(head)) {
-    const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0)
-    return rest.length >= length ? { head, body: rest.slice(0, length) } : null
-  }
-  let body = ''
-  for (;;) {
-    const line = rest.indexOf('\r\n')
-    if (line === -1) return null
-    const size = parseInt(rest.slice(0, line), 16)
-    if (rest.length < line + 2 + size + 2) return null
-    if (size === 0) return { head, body }
-    body += rest.slice(line + 2, line + 2 + size)
-    rest = rest.slice(line + 2 + size + 2)
-  }
 }
 
 describe('connections without a request head are closed after http.readtimeout', () => {
