@@ -4,10 +4,15 @@
  * answered 413 at once (chunked or not, fast path or routed) and the connection closes with a
  * FIN after the whole answer, never a reset.
  */
+import { spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../src/config/types.js'
+import { CLI } from '../helpers/cli.js'
 import { newKey } from '../helpers/mint.js'
+import { waitFor } from '../helpers/nats-server.js'
+import { freePort } from '../helpers/ports.js'
 import { open, response } from '../helpers/raw-http.js'
 import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -101,5 +106,41 @@ describe('a body over the 1 MiB limit', () => {
     expect(answer?.body).toBe('request body too large: the body is over the 1048576-byte limit; an account JWT is a few kilobytes\n')
     expect(seen.ended).toBe(true)
     expect(seen.error).toBeNull()
+  })
+})
+
+describe('under file-descriptor pressure', () => {
+  it('serves again once idle sockets time out, with a limit of 100 descriptors', { timeout: 30_000 }, async () => {
+    const dir = await tempDir()
+    const conf = join(dir, 'nas.conf')
+    await writeFile(conf, `http { readtimeout: 300 }\nstore { sqlite: ${JSON.stringify(join(dir, 'a.db'))} }\n`)
+    const port = await freePort()
+    const child = spawn('sh', ['-c', `ulimit -n 100 && exec "$0" "$@"`, process.execPath, CLI, '-c', conf, '-hp', `127.0.0.1:${port}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let logs = ''
+    child.stdout!.on('data', (chunk: Buffer) => (logs += chunk.toString()))
+    child.stderr!.on('data', (chunk: Buffer) => (logs += chunk.toString()))
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    try {
+      await waitFor(() => logs.includes('nats-accounts is running'), { timeoutMs: 15_000, message: 'the server start' })
+      // More idle connections than the process may hold descriptors.
+      const idle = await Promise.all(Array.from({ length: 150 }, () => open(port)))
+      const status = await waitFor(
+        async () => {
+          try {
+            return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })).status
+          } catch {
+            return null
+          }
+        },
+        { timeoutMs: 20_000, message: '/healthz answering' },
+      )
+      expect(status).toBe(200)
+      for (const { socket } of idle) socket.destroy()
+    } finally {
+      child.kill('SIGKILL')
+      await exited
+    }
   })
 })

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../src/config/types.js'
+import { startServer } from '../helpers/cli.js'
 import { loadFixtureSet } from '../helpers/fixtures.js'
 import { mintAccount, newKey, signerFromSeed } from '../helpers/mint.js'
 import { freePort } from '../helpers/ports.js'
@@ -114,6 +115,21 @@ describe('/metrics on a listener of its own', () => {
     expect(await metrics.text()).toContain('# TYPE')
     expect((await fetch(`http://127.0.0.1:${port}/jwt/v1/pack`)).status).toBe(404)
     expect((await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'POST' })).status).toBe(404)
+  })
+
+  it.each([
+    ['--metrics-hp', (address: string) => ({ args: ['--metrics-hp', address], env: {} })],
+    ['NATS_ACCOUNTS_METRICS_LISTEN', (address: string) => ({ args: [], env: { NATS_ACCOUNTS_METRICS_LISTEN: address } })],
+  ])('takes the address from %s', async (_, how) => {
+    const port = await freePort()
+    const { args, env } = how(`127.0.0.1:${port}`)
+    const server = await startServer(['--sqlite', join(await tempDir(), 'a.db'), ...args], { env })
+    try {
+      expect((await fetch(`${server.base}/metrics`)).status).toBe(404)
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200)
+    } finally {
+      await server.stop()
+    }
   })
 
   it('refuses a bad address at start-up', async () => {
