@@ -24,6 +24,8 @@ export type AppOptions = {
   maxBodyBytes?: number
   /** Default and cap of `/jwt/v1/pack?max`. @default 10000 */
   maxPack?: number
+  /** Serve `/metrics` here (false: it has a listener of its own). @default true */
+  metricsRoute?: boolean
 }
 
 /**
@@ -45,17 +47,18 @@ export function buildApp(options: AppOptions): Hono {
     { path: '/jwt/v1/pack', methods: ['GET'] },
     { path: '/jwt/v1/accounts', methods: ['GET'] },
     { path: '/jwt/v1/accounts/', methods: ['GET'] },
-    { path: '/jwt/v1/accounts/:pubkey', methods: ['GET', 'POST'] },
+    { path: '/jwt/v1/accounts/:pubkey', methods: ['GET', 'POST'], cors: true },
     { path: '/jwt/v1/accounts/:pubkey/history', methods: ['GET'] },
   ]
   const { metrics } = options
-  if (metrics !== undefined) routes.push({ path: '/metrics', methods: ['GET'] })
+  const served = options.metricsRoute === false ? undefined : metrics
+  if (served !== undefined) routes.push({ path: '/metrics', methods: ['GET'] })
 
   const app = new Hono({ getPath: collapsedPath })
   app.use(goCompat(routes, metrics && ((...args) => metrics.request(...args))))
-  app.route('/', infoRoutes(service, { metrics, readiness: options.readiness }))
+  app.route('/', infoRoutes(service, { metrics: served, readiness: options.readiness }))
   app.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes }))
-  app.route('/', packRoutes({ service, maxPack: options.maxPack }))
+  app.route('/', packRoutes({ service, logger, metrics, maxPack: options.maxPack }))
   app.onError((err) => {
     if (err instanceof AccountServerError) return errorResponse(err)
     logger.error({ err }, 'unexpected error while handling a request')

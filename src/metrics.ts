@@ -60,6 +60,13 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly #packStreams = new Gauge({
+    name: 'nats_accounts_pack_streams',
+    help: 'GET /jwt/v1/pack responses streaming now, and waiting for their turn',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  })
+
   /** In a worker: where the metrics of all workers come from. */
   readonly #cluster: (() => Promise<string>) | undefined
 
@@ -137,6 +144,11 @@ export class Metrics {
   request(route: string, method: string, status: number, seconds: number): void {
     this.#requests.labels(route, method, String(status)).inc()
     this.#latency.labels(route, method).observe(seconds)
+  }
+
+  packStreams(streaming: number, waiting: number): void {
+    this.#packStreams.labels('streaming').set(streaming)
+    this.#packStreams.labels('waiting').set(waiting)
   }
 
   storeOperation(operation: string, ok: boolean): void {

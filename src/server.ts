@@ -4,19 +4,15 @@
  * everything down in order.
  * @module
  */
-import { readFileSync } from 'node:fs'
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
-import { getRequestListener } from '@hono/node-server'
+import type { Server } from 'node:http'
 import type { Hono } from 'hono'
 import { buildApp } from './app.js'
 import type { ClusterBridge } from './cluster/bridge.js'
 import type { ServerConfig } from './config/types.js'
 import { AccountServerError, ConfigError } from './errors.js'
 import { fastPath } from './http/fast-path.js'
+import { listenMain, listenMetrics } from './http/listener.js'
 import { describeError } from './http/status.js'
-import { traceRequests } from './http/trace.js'
 import { isInlineJwt, loadOperator, readJwtSetting, type OperatorTrust } from './jwt/trust.js'
 import type { Logger } from './log/logger.js'
 import { instrumentStore, Metrics } from './metrics.js'
@@ -126,8 +122,9 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     readiness: { natsRequired: config.nats.required, nats: nats ?? undefined },
     maxBodyBytes: config.http.maxBodyBytes,
     maxPack: config.maxPack,
+    metricsRoute: config.metrics.listen === '',
   })
-  let server: Server | null = null
+  const servers: Server[] = []
 
   return {
     app,
@@ -136,26 +133,18 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     async start() {
       const { http } = config
       const secure = http.tls.cert !== ''
-      const slow = getRequestListener(app.fetch)
       const fast = fastPath({ service, logger, maxBodyBytes: config.http.maxBodyBytes, metrics })
-      const listener = traceRequests(logger, (req: IncomingMessage, res: ServerResponse) => {
-        if (!fast(req, res)) void slow(req, res)
-      })
-      server = secure ? createHttpsServer(tlsOptions(http.tls), listener) : createHttpServer(listener)
-      server.requestTimeout = http.readTimeoutMs
-      server.headersTimeout = Math.min(60_000, http.readTimeoutMs)
-      const listening = server
-      await new Promise<void>((resolve, reject) => {
-        listening.once('error', (err) =>
-          reject(new ConfigError(`cannot listen on ${http.host}:${http.port}: ${err.message}`, { cause: err })),
-        )
-        listening.listen(http.port, http.host === '' ? undefined : http.host, resolve)
-      })
-      const port = (listening.address() as AddressInfo).port
-      const host = http.host === '' ? '127.0.0.1' : http.host
+      const main = await listenMain(http, app, fast, logger)
+      servers.push(main.server)
+      const { host, port } = main
       const scheme = secure ? 'https' : 'http'
       const resolverUrl = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/jwt/v1/accounts/`
       banner.info(`${scheme} listening on port ${port}${http.tls.ca ? ' (client certificates required)' : ''}`)
+      if (config.metrics.listen !== '') {
+        const listening = await listenMetrics(http, config.metrics.listen, metrics)
+        servers.push(listening.server)
+        banner.info(`metrics on ${scheme}://${listening.host}:${listening.port}/metrics`)
+      }
       // HTTP first: nats-server may need this server before NATS itself is up.
       nats?.start()
       cluster?.ready()
@@ -169,7 +158,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       service.trust = nextTrust
       await storeSystemAccount(service, next, banner)
       logger.level = next.logging.level
-      for (const part of ['http', 'store', 'nats', 'primary', 'maxPack'] as const) {
+      for (const part of ['http', 'metrics', 'store', 'nats', 'primary', 'maxPack'] as const) {
         if (JSON.stringify(next[part]) !== JSON.stringify(config[part])) {
           logger.warn(`configuration reloaded, but ${part} changes take effect only after a restart`)
         }
@@ -179,15 +168,10 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     },
     async stop() {
       logger.info('stopping account server')
-      if (server !== null) {
-        const listening = server
-        server = null
+      if (servers.length > 0) {
+        const listening = servers.splice(0)
         logger.info('stopping http server')
-        const closed = new Promise<void>((resolve) => listening.close(() => resolve()))
-        listening.closeIdleConnections()
-        const grace = setTimeout(() => listening.closeAllConnections(), options.shutdownGraceMs ?? 5000)
-        await closed
-        clearTimeout(grace)
+        await Promise.all(listening.map((server) => closeServer(server, options.shutdownGraceMs ?? 5000)))
         logger.info('http server stopped')
       }
       peer?.close()
@@ -199,22 +183,13 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   }
 }
 
-function tlsOptions(tls: ServerConfig['http']['tls']) {
-  const read = (what: string, path: string) => {
-    try {
-      return readFileSync(path)
-    } catch (err) {
-      throw new ConfigError(`error loading TLS ${what} ${path}: ${(err as Error).message}`, { cause: err })
-    }
-  }
-  if (tls.key === '') throw new ConfigError('http.tls.cert is set but http.tls.key is not')
-  return {
-    cert: read('certificate', tls.cert),
-    key: read('key', tls.key),
-    minVersion: 'TLSv1.2' as const,
-    // mTLS: only clients with a certificate from this CA get through.
-    ...(tls.ca ? { ca: read('CA', tls.ca), requestCert: true, rejectUnauthorized: true } : {}),
-  }
+/** Stops accepting, closes idle connections, cuts the rest after the grace period. */
+async function closeServer(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeIdleConnections()
+  const grace = setTimeout(() => server.closeAllConnections(), graceMs)
+  await closed
+  clearTimeout(grace)
 }
 
 async function loadTrust(config: ServerConfig, logger: Logger): Promise<OperatorTrust | null> {

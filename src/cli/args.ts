@@ -24,6 +24,7 @@ Store (all commands):
 Options:
   -operator <file>      operator JWT; account JWTs must be signed by it or its signing keys
   -hp <host:port>       listen address (default: localhost:9090; ":9090" listens everywhere)
+  --metrics-hp <host:port>  serve /metrics on this address only (default: on the -hp address)
   -primary <url>        account server to import every JWT from at start-up (its /jwt/v1/pack)
   --workers N|auto      processes serving the same port (default 1; auto: one per CPU)
   --dry-run             import/export: show what would happen, change nothing
@@ -68,6 +69,7 @@ export type CliFlags = {
   systemAccount?: string
   operator?: string
   hostPort?: string
+  metricsHostPort?: string
   nats?: string
   creds?: string
   primary?: string
@@ -93,6 +95,7 @@ export const OPTIONS = {
   'system-account': { type: 'string' },
   operator: { type: 'string' },
   hp: { type: 'string' },
+  'metrics-hp': { type: 'string' },
   nats: { type: 'string' },
   creds: { type: 'string' },
   primary: { type: 'string' },
@@ -216,6 +219,7 @@ function flagsOf(v: ParsedValues): CliFlags {
     systemAccount: v['system-account'],
     operator: v.operator,
     hostPort: v.hp,
+    metricsHostPort: v['metrics-hp'],
     nats: v.nats,
     creds: v.creds,
     primary: v.primary,

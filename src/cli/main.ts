@@ -67,6 +67,7 @@ export function applyFlags(config: ServerConfig, flags: CliFlags, command: Comma
     config.http.host = host
     config.http.port = port
   }
+  if (flags.metricsHostPort !== undefined) config.metrics.listen = flags.metricsHostPort
   if (flags.trace) config.logging.level = 'trace'
   else if (flags.debug) config.logging.level = 'debug'
   if (flags.workers !== undefined) {

@@ -87,6 +87,7 @@ const ENTRIES: Record<string, Entry> = {
   'nats.notifywindow': { kind: 'duration', set: (l, v: number) => (l.config.nats.notifyWindowMs = v) },
   'nats.packinterval': { kind: 'duration', set: (l, v: number) => (l.config.nats.packIntervalMs = v) },
   'nats.lookuptimeout': { kind: 'duration', set: (l, v: number) => (l.config.nats.lookupTimeoutMs = v) },
+  'metrics.listen': { kind: 'string', env: 'METRICS_LISTEN', set: (l, v: string) => (l.config.metrics.listen = v) },
   workers: { kind: 'string', env: 'WORKERS', set: (l, v: string) => (l.config.workers = workerCount(v)) },
   'logging.level': {
     kind: 'string',

@@ -21,7 +21,10 @@ export type ServerConfig = {
     port: number
     /** Largest accepted POST body. @default 1 MiB */
     maxBodyBytes: number
-    /** Time to receive a whole request. @default 5000 ms */
+    /**
+     * Time to receive a whole request; a connection without a request head for this long (new,
+     * or idle between keep-alive requests) is closed. @default 5000 ms
+     */
     readTimeoutMs: number
     /** HTTPS when `cert` is set; mTLS when `ca` is set too. */
     tls: TlsFiles
@@ -43,6 +46,8 @@ export type ServerConfig = {
   nats: NatsConfig
   /** Processes serving HTTP on the same port (node:cluster); 1 runs no primary. @default 1 */
   workers: number
+  /** `listen`: a `host:port` of its own for `/metrics` (then the main port answers 404 there); '' serves it on the main port. */
+  metrics: { listen: string }
 }
 
 export type NatsConfig = {
@@ -89,6 +94,7 @@ export function defaultConfig(): ServerConfig {
     replicationTimeoutMs: 5000,
     logging: { level: 'info', format: 'text' },
     workers: 1,
+    metrics: { listen: '' },
     nats: {
       servers: [],
       credentials: '',

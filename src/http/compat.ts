@@ -2,7 +2,10 @@
  * What the Go server's router (httprouter) and CORS layer (rs/cors) did around every handler,
  * so clients see the same answers: CORS headers and preflights, 405 with `Allow`, automatic
  * OPTIONS, redirects for a trailing slash or wrong letter case, and the plain-text 404.
- * One deliberate difference: HEAD is answered wherever GET is (the Go server said 405).
+ * Deliberate differences: HEAD is answered wherever GET is (the Go server said 405); a path
+ * with control characters that would redirect gets 400 (Go escaped them into `Location`); and
+ * CORS grants (Access-Control-Allow-Origin) only on routes marked `cors` (the account reads and
+ * pushes), where rs/cors granted every origin on every path, pack and metrics included.
  * @module
  */
 import type { MiddlewareHandler } from 'hono'
@@ -12,6 +15,8 @@ export type RouteSpec = {
   /** Canonical path; a trailing `:param` segment matches one non-empty segment. */
   path: string
   methods: readonly string[]
+  /** Browsers of any origin may call it (never with credentials). */
+  cors?: boolean
 }
 
 type Match = { spec: RouteSpec; canonical: string }
@@ -53,10 +58,32 @@ function plain(status: number, body: string | null, extra?: Record<string, strin
   return new Response(body, { status, headers: { ...TEXT_HEADERS, ...extra } })
 }
 
-function redirect(method: string, target: string, query: string): Response {
+/** Go's `url.PathEscape` rules for a path (`URL.EscapedPath`): UTF-8 bytes outside them as %XX. */
+function escapePath(path: string): string {
+  let out = ''
+  for (const byte of Buffer.from(path)) {
+    const c = String.fromCharCode(byte)
+    out += /[A-Za-z0-9\-_.~$&+,/:;=@]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+  }
+  return out
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' }
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!)
+}
+
+/** Control characters in a decoded path: no route takes them, and no header may carry them. */
+const CONTROL = /[\u0000-\u001f\u007f]/
+
+/** The Go router's redirect, to the path escaped as Go's `URL.String()` writes it. */
+function redirect(method: string, canonical: string, query: string): Response {
+  if (CONTROL.test(canonical)) return plain(400, 'bad request: the path contains control characters\n')
+  const target = escapePath(canonical)
   const location = target + query
   if (method === 'GET' || method === 'HEAD') {
-    const body = method === 'GET' ? `<a href="${target}">Moved Permanently</a>.\n\n` : null
+    const body = method === 'GET' ? `<a href="${escapeHtml(target)}">Moved Permanently</a>.\n\n` : null
     return new Response(body, {
       status: 301,
       headers: { Location: location, 'Content-Type': 'text/html; charset=utf-8' },
@@ -65,21 +92,21 @@ function redirect(method: string, target: string, query: string): Response {
   return new Response(null, { status: 307, headers: { Location: location } })
 }
 
-function withCors(response: Response, origin: string | undefined, method: string): Response {
+function withCors(response: Response, origin: string | undefined, method: string, granted: boolean): Response {
   const headers = response.headers
   headers.append('Vary', 'Origin')
-  if (origin && CORS_METHODS.has(method)) {
+  if (granted && origin && CORS_METHODS.has(method)) {
     headers.set('Access-Control-Allow-Origin', origin)
     headers.set('Access-Control-Expose-Headers', 'Authorization')
   }
   return response
 }
 
-function preflight(origin: string | undefined, method: string, requested: string | undefined) {
+function preflight(origin: string | undefined, method: string, requested: string | undefined, granted: boolean) {
   const headers: Record<string, string> = {
     Vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
   }
-  if (origin && CORS_METHODS.has(method)) {
+  if (granted && origin && CORS_METHODS.has(method)) {
     headers['Access-Control-Allow-Origin'] = origin
     headers['Access-Control-Allow-Methods'] = method
     if (requested) headers['Access-Control-Allow-Headers'] = requested
@@ -100,14 +127,16 @@ export function goCompat(routes: readonly RouteSpec[], observe?: RequestObserver
       return response
     }
     const origin = c.req.header('Origin')
+    const path = c.req.path
+    const match = matchRoute(routes, path, false)
+    const granted = match?.spec.cors === true
     if (method === 'OPTIONS') {
       const requestedMethod = c.req.header('Access-Control-Request-Method')
       if (requestedMethod) {
-        return done('preflight', preflight(origin, requestedMethod, c.req.header('Access-Control-Request-Headers')))
+        const requestedHeaders = c.req.header('Access-Control-Request-Headers')
+        return done('preflight', preflight(origin, requestedMethod, requestedHeaders, granted))
       }
     }
-    const path = c.req.path
-    const match = matchRoute(routes, path, false)
     let early: Response | null = null
     if (match === null) {
       const url = c.req.url
@@ -126,8 +155,8 @@ export function goCompat(routes: readonly RouteSpec[], observe?: RequestObserver
         Allow: allowHeader(match.spec),
       })
     }
-    if (early !== null) return done(match?.spec.path ?? 'unmatched', withCors(early, origin, method))
+    if (early !== null) return done(match?.spec.path ?? 'unmatched', withCors(early, origin, method, granted))
     await next()
-    done(match!.spec.path, withCors(c.res, origin, method))
+    done(match!.spec.path, withCors(c.res, origin, method, granted))
   }
 }

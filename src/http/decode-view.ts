@@ -1,7 +1,8 @@
 /**
  * The `?decode=true` view of a stored JWT, as the Go nats-account-server writes it
- * (`writeDecodedJWT`): header and claims re-marshalled by Go's encoding/json, then regular
- * expressions that expand import activation tokens and annotate `iat`/`exp` with UTC dates.
+ * (`writeDecodedJWT`): header and claims re-marshalled by Go's encoding/json, then what Go's
+ * regular expressions did, as linear scans: expand import activation tokens and annotate
+ * `iat`/`exp` with UTC dates.
  * Byte-identical to Go for the JWTs that nsc and the NATS JWT libraries produce; malformed input
  * only gets Go's outer error message. The viewed JWT's own signature is never checked.
  * @module
@@ -15,9 +16,6 @@ import { TEXT_HEADERS } from './status.js'
 const INDENT = '    '
 /** Go marshals an expanded token with this prefix, as if it sat four levels deep. */
 const TOKEN_PREFIX = ' '.repeat(16)
-// Go's patterns. `.` stops at a newline in both dialects, so each only matches within one member.
-const TOKEN_MEMBER = /"token":.*?"(.*?)",/g
-const DATE_MEMBER = /"(iat|exp)":.*?(\d?),/g
 /** Go escapes these two; JSON.stringify, otherwise as Go with HTML escaping off, does not. */
 const SEPARATORS = /[\u2028\u2029]/g
 
@@ -106,10 +104,78 @@ function decodeActivation(token: string): Record<string, unknown> {
   return { ...pick(claims, CLAIMS_FIELDS), nats: pick(fields, ACTIVATION_FIELDS) }
 }
 
+/**
+ * The first index of `needle` at or after a position, for positions that only grow: each call
+ * resumes where the last search ended, so a whole pass over the text is linear.
+ */
+function forwardFinder(text: string, needle: string): (from: number) => number {
+  let searchedFrom = Number.POSITIVE_INFINITY
+  let found = -1
+  return (from) => {
+    // `found` is the first occurrence at or after `searchedFrom` (-1: none there).
+    if (from < searchedFrom || (found !== -1 && found < from)) {
+      found = text.indexOf(needle, from)
+      searchedFrom = from
+    }
+    return found
+  }
+}
+
+/**
+ * Go's `ReplaceAllStringFunc` of a pattern `<key>.*?<rest>` whose `.` stops at a newline, as a
+ * linear scan: a regular expression here backtracked to quadratic time (66 s on a 934 KB JWT).
+ * `end(start, lineEnd)` is where the match starting at `start` ends, or -1 when it fails.
+ */
+function replaceMembers(
+  text: string,
+  keys: readonly string[],
+  end: (start: number, lineEnd: number) => number,
+  replace: (start: number, stop: number) => string,
+): string {
+  const finders = keys.map((key) => forwardFinder(text, key))
+  const newline = forwardFinder(text, '\n')
+  let out = ''
+  let copied = 0
+  let at = 0
+  for (;;) {
+    let start = -1
+    for (const find of finders) {
+      const found = find(at)
+      if (found !== -1 && (start === -1 || found < start)) start = found
+    }
+    if (start === -1) break
+    const nextNewline = newline(start)
+    const stop = end(start, nextNewline === -1 ? text.length : nextNewline)
+    if (stop === -1) {
+      at = start + 1
+      continue
+    }
+    out += text.slice(copied, start) + replace(start, stop)
+    copied = at = stop
+  }
+  return out + text.slice(copied)
+}
+
+const TOKEN_KEY = '"token":'
+
+/** Go's `"token":.*?"(.*?)",`: the token runs from the first quote after the key to the first `",`. */
 function expandTokens(json: string): string {
-  return json.replace(TOKEN_MEMBER, (_member, token: string) => {
+  const quote = forwardFinder(json, '"')
+  const quoteComma = forwardFinder(json, '",')
+  let tokenStart = 0
+  let tokenEnd = 0
+  const end = (start: number, lineEnd: number) => {
+    const open = quote(start + TOKEN_KEY.length)
+    if (open === -1 || open >= lineEnd) return -1
+    const close = quoteComma(open + 1)
+    if (close === -1 || close >= lineEnd) return -1
+    tokenStart = open + 1
+    tokenEnd = close
+    return close + 2
+  }
+  return replaceMembers(json, [TOKEN_KEY], end, () => {
     try {
-      return `"token": ${marshal(decodeActivation(token), TOKEN_PREFIX, false)},`
+      return `"token": ${marshal(decodeActivation(json.slice(tokenStart, tokenEnd)), TOKEN_PREFIX, false)},`
     } catch (err) {
       if (!(err instanceof AccountServerError)) throw err
       return `"token": <bad token - ${err.message}>,`
@@ -117,8 +183,18 @@ function expandTokens(json: string): string {
   })
 }
 
+const DATE_KEYS = ['"iat":', '"exp":']
+
+/** Go's `"(iat|exp)":.*?(\d?),`: the member runs from the key to the first comma. */
 function annotateDates(json: string): string {
-  return json.replace(DATE_MEMBER, (member, key: string) => {
+  const comma = forwardFinder(json, ',')
+  const end = (start: number, lineEnd: number) => {
+    const found = comma(start + DATE_KEYS[0]!.length)
+    return found === -1 || found >= lineEnd ? -1 : found + 1
+  }
+  return replaceMembers(json, DATE_KEYS, end, (start, stop) => {
+    const member = json.slice(start, stop)
+    const key = member.slice(1, 4)
     const value = member.slice(member.lastIndexOf(' ') + 1, -1)
     const date = new Date(/^-?\d+$/.test(value) ? Number(value) * 1000 : NaN)
     // Go's strconv.Atoi failing (a float, a string...) turns the whole answer into this error.

@@ -12,7 +12,7 @@ import { AccountServerError, ErrorCode } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { AccountService, CachedAccount } from '../service/accounts.js'
 import { cacheControl } from './cache-control.js'
-import { answerPush, rejection, type PushAnswer } from './push.js'
+import { answerPush, rejection, tooLarge, type PushAnswer } from './push.js'
 
 const PREFIX = '/jwt/v1/accounts/'
 const KEY_LENGTH = 56
@@ -103,34 +103,33 @@ export function fastPath(options: FastPathOptions): FastPath {
 
   function push(req: IncomingMessage, res: ServerResponse): void {
     const started = observe ? performance.now() : 0
-    const tooLarge = () =>
-      rejection(
-        new AccountServerError(ErrorCode.TooLarge, `the body is over the ${maxBodyBytes}-byte limit; an account JWT is a few kilobytes`),
-      )
-    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
+    // Answered as soon as the body is known to be too large; the listener drops the rest.
+    const refuse = () => {
       res.shouldKeepAlive = false
-      return send(req, res, tooLarge(), started)
+      send(req, res, rejection(tooLarge(maxBodyBytes)), started)
     }
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) return refuse()
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (chunk: Buffer) => {
+    const collect = (chunk: Buffer) => {
       size += chunk.length
       if (size <= maxBodyBytes) chunks.push(chunk)
-    })
-    req.on('end', () => {
-      if (size > maxBodyBytes) {
-        res.shouldKeepAlive = false
-        return send(req, res, tooLarge(), started)
+      else {
+        req.off('data', collect).off('end', answer)
+        refuse()
       }
+    }
+    const answer = () => {
       const token = Buffer.concat(chunks).toString('utf8')
       answerPush(service, logger, req.url!.slice(PREFIX.length), token, req.socket.remoteAddress).then(
-        (answer) => send(req, res, answer, started),
+        (reply) => send(req, res, reply, started),
         (err: unknown) => {
           logger.error({ err }, 'unexpected error while handling a push')
           send(req, res, { status: 500, body: 'internal server error\n', headers: {} }, started)
         },
       )
-    })
+    }
+    req.on('data', collect).on('end', answer)
   }
 
   return (req, res) => {

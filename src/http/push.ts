@@ -4,7 +4,7 @@
  * @module
  */
 import type { Logger } from 'pino'
-import { AccountServerError, StoreError } from '../errors.js'
+import { AccountServerError, ErrorCode, StoreError } from '../errors.js'
 import { isSameJtiEdit, SAME_JTI_WARNING, type AccountService } from '../service/accounts.js'
 import { errorAnswer, TEXT_HEADERS } from './status.js'
 
@@ -47,4 +47,9 @@ export async function answerPush(
 export function rejection(err: AccountServerError): PushAnswer {
   const { status, body } = errorAnswer(err)
   return { status, body, headers: { ...TEXT_HEADERS } }
+}
+
+/** A body over the limit: refused unread, the connection closes after the answer. */
+export function tooLarge(maxBodyBytes: number): AccountServerError {
+  return new AccountServerError(ErrorCode.TooLarge, `the body is over the ${maxBodyBytes}-byte limit; an account JWT is a few kilobytes`)
 }

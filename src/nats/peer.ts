@@ -108,7 +108,7 @@ export class ResolverPeer {
       nc.publish(msg.reply, EMPTY)
       return
     }
-    for (const line of await this.#service.pack(-1)) nc.publish(msg.reply, line)
+    for await (const line of this.#service.pack(-1)) nc.publish(msg.reply, line)
     nc.publish(msg.reply, EMPTY)
   }
 
@@ -143,7 +143,8 @@ export class ResolverPeer {
 
   async #list(msg: Msg): Promise<void> {
     if (!msg.reply) return
-    const keys = (await this.#service.pack(-1)).map((line) => line.slice(0, line.indexOf('|')))
+    const keys: string[] = []
+    for await (const line of this.#service.pack(-1)) keys.push(line.slice(0, line.indexOf('|')))
     msg.respond(this.#identity.listReply(keys))
   }
 

@@ -336,17 +336,17 @@ export class AccountService {
   /**
    * Unexpired accounts as `<pubkey>|<jwt>` lines, in key order: the pack format of the Go
    * server's `/jwt/v1/pack` and of nats-server's PACK replies. A negative limit means all.
+   * Read from the store as they are consumed: a pack of every account is never in memory.
    */
-  async pack(limit: number): Promise<string[]> {
-    const lines: string[] = []
-    if (limit === 0) return lines
+  async *pack(limit: number): AsyncGenerator<string, void, undefined> {
+    if (limit === 0) return
     const nowSeconds = this.now() / 1000
+    let count = 0
     for await (const account of this.store.list()) {
       if (account.exp > 0 && account.exp < nowSeconds) continue
-      lines.push(`${account.pubkey}|${account.jwt}`)
-      if (limit > 0 && lines.length >= limit) break
+      yield `${account.pubkey}|${account.jwt}`
+      if (limit > 0 && ++count >= limit) return
     }
-    return lines
   }
 
   /** The accepted version with this `jti`, from stores that keep history. */

@@ -62,41 +62,53 @@ describe('router compatibility', () => {
   })
 })
 
-describe('CORS (rs/cors as the Go server configured it)', () => {
-  it('adds Vary: Origin to every response and echoes the Origin for GET and POST', async () => {
+describe('CORS (rs/cors as the Go server configured it, on the account route only)', () => {
+  it('adds Vary: Origin to every response and echoes the Origin for GET and POST of an account', async () => {
     const plain = await app.request('/healthz')
     expect(plain.headers.get('Vary')).toBe('Origin')
     expect(plain.headers.get('Access-Control-Allow-Origin')).toBeNull()
-    const withOrigin = await app.request('/healthz', { headers: { Origin: 'https://ui.example' } })
+    const withOrigin = await app.request(`/jwt/v1/accounts/${key}`, { headers: { Origin: 'https://ui.example' } })
     expect(withOrigin.headers.get('Access-Control-Allow-Origin')).toBe('https://ui.example')
     expect(withOrigin.headers.get('Access-Control-Expose-Headers')).toBe('Authorization')
     expect(withOrigin.headers.get('Access-Control-Allow-Credentials')).toBeNull()
-    const missing = await app.request('/nope', { headers: { Origin: 'https://ui.example' } })
-    expect(missing.status).toBe(404)
-    expect(missing.headers.get('Access-Control-Allow-Origin')).toBe('https://ui.example')
     const put = await app.request(`/jwt/v1/accounts/${key}`, { method: 'PUT', headers: { Origin: 'https://ui.example' } })
     expect(put.headers.get('Access-Control-Allow-Origin')).toBeNull()
   })
 
-  it('answers a preflight with 204 on any path', async () => {
-    const res = await app.request('/anything', {
-      method: 'OPTIONS',
-      headers: {
-        Origin: 'https://ui.example',
-        'Access-Control-Request-Method': 'POST',
-        'Access-Control-Request-Headers': 'content-type',
-      },
-    })
+  it.each(['/healthz', '/nope', '/jwt/v1/pack', '/metrics', '/jwt/v1/help', `/jwt/v1/accounts/${key}/history`])(
+    'grants no origin on %s',
+    async (path) => {
+      const res = await app.request(path, { headers: { Origin: 'https://ui.example' } })
+      expect(res.headers.get('Vary')).toBe('Origin')
+      expect(res.headers.get('Access-Control-Allow-Origin')).toBeNull()
+      expect(res.headers.get('Access-Control-Expose-Headers')).toBeNull()
+    },
+  )
+
+  it('answers a preflight with 204 on any path, granting only on the account route', async () => {
+    const preflight = (path: string, method: string) =>
+      app.request(path, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: 'https://ui.example',
+          'Access-Control-Request-Method': method,
+          'Access-Control-Request-Headers': 'content-type',
+        },
+      })
+    const res = await preflight(`/jwt/v1/accounts/${key}`, 'POST')
     expect(res.status).toBe(204)
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('https://ui.example')
     expect(res.headers.get('Access-Control-Allow-Methods')).toBe('POST')
     expect(res.headers.get('Access-Control-Allow-Headers')).toBe('content-type')
     expect(res.headers.get('Vary')).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers')
-    const put = await app.request('/anything', {
-      method: 'OPTIONS',
-      headers: { Origin: 'https://ui.example', 'Access-Control-Request-Method': 'PUT' },
-    })
+    const put = await preflight(`/jwt/v1/accounts/${key}`, 'PUT')
     expect(put.status).toBe(204)
     expect(put.headers.get('Access-Control-Allow-Origin')).toBeNull()
+    for (const path of ['/anything', '/jwt/v1/pack', '/metrics']) {
+      const other = await preflight(path, 'GET')
+      expect(other.status).toBe(204)
+      expect(other.headers.get('Access-Control-Allow-Origin')).toBeNull()
+      expect(other.headers.get('Access-Control-Allow-Methods')).toBeNull()
+    }
   })
 })

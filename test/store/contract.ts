@@ -204,9 +204,14 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       await store.put({ ...readStoredMeta(expired), jwt: expired })
       const service = new AccountService({ store, trust: null, now: () => 2_000_000 })
       const sorted = [...accounts].sort((x, y) => (x.pubkey < y.pubkey ? -1 : 1))
-      expect(await service.pack(-1)).toEqual(sorted.map((a) => `${a.pubkey}|${a.jwt}`))
-      expect(await service.pack(3)).toEqual(sorted.slice(0, 3).map((a) => `${a.pubkey}|${a.jwt}`))
-      expect(await service.pack(0)).toEqual([])
+      const pack = async (limit: number) => {
+        const lines: string[] = []
+        for await (const line of service.pack(limit)) lines.push(line)
+        return lines
+      }
+      expect(await pack(-1)).toEqual(sorted.map((a) => `${a.pubkey}|${a.jwt}`))
+      expect(await pack(3)).toEqual(sorted.slice(0, 3).map((a) => `${a.pubkey}|${a.jwt}`))
+      expect(await pack(0)).toEqual([])
     })
 
     it.runIf(crashTarget !== undefined)(

@@ -11,7 +11,8 @@ import type { AccountService } from '../../service/accounts.js'
 import { cacheControl } from '../cache-control.js'
 import { decodedJwtResponse } from '../decode-view.js'
 import { flag } from '../flags.js'
-import { answerPush } from '../push.js'
+import { answerPush, tooLarge } from '../push.js'
+import { errorResponse } from '../status.js'
 
 export type AccountRoutesOptions = {
   service: AccountService
@@ -65,6 +66,7 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
     })
   })
 
+  // Public like the account itself: who pushed (a client address) stays in the log.
   app.get('/jwt/v1/accounts/:pubkey/history', async (c) => {
     const history = await service.history(c.req.param('pubkey'))
     return Response.json(
@@ -75,7 +77,7 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
         exp: h.exp,
         received_at: new Date(h.receivedAt).toISOString(),
         source: h.source,
-        source_detail: h.sourceDetail,
+        source_detail: h.source === 'http' ? '' : h.sourceDetail,
         issuer: h.issuer,
         notification: h.notification,
       })),
@@ -86,11 +88,11 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
     '/jwt/v1/accounts/:pubkey',
     bodyLimit({
       maxSize: maxBodyBytes,
+      // The rest of the body is not read: the connection closes after the answer.
       onError: () => {
-        throw new AccountServerError(
-          ErrorCode.TooLarge,
-          `the body is over the ${maxBodyBytes}-byte limit; an account JWT is a few kilobytes`,
-        )
+        const response = errorResponse(tooLarge(maxBodyBytes))
+        response.headers.set('Connection', 'close')
+        return response
       },
     }),
     async (c) => {

@@ -1,0 +1,158 @@
+/**
+ * The HTTP(S) listeners: the main one (fast path, then the app) and, when configured, the one
+ * that serves only `/metrics`. Owns the connection rules Node does not apply by itself:
+ * - a connection that has not delivered a complete request head within `http.readtimeout` is
+ *   closed, whether it sent nothing, part of a head, or sits idle between keep-alive requests
+ *   (Node cuts none of the first, and partial heads only on a 30 s check);
+ * - a response that closes the connection while the client is still sending (a 413) goes out
+ *   with a FIN, and the rest of the request is read and dropped (bounded) instead of being
+ *   answered with a reset that can destroy the response before the client reads it.
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo, Socket } from 'node:net'
+import { getRequestListener } from '@hono/node-server'
+import type { Hono } from 'hono'
+import { parseHostPort } from '../cli/args.js'
+import type { ServerConfig } from '../config/types.js'
+import { ConfigError } from '../errors.js'
+import type { Logger } from '../log/logger.js'
+import type { Metrics } from '../metrics.js'
+import { TEXT_HEADERS } from './status.js'
+import { traceRequests } from './trace.js'
+
+/** How much of an unwanted request body is read and dropped after the answer, at most. */
+const LINGER_BYTES = 16 * 1024 * 1024
+
+export type Listening = { server: Server; host: string; port: number }
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void
+
+/**
+ * Closes connections that have no request in progress for `timeoutMs`: from accept until a
+ * request head is parsed, and again from each response's end until the next head.
+ */
+function closeIdleConnections(server: Server, timeoutMs: number, event: 'connection' | 'secureConnection'): void {
+  const state = new WeakMap<Socket, { timer: NodeJS.Timeout | null; inFlight: number }>()
+  const arm = (socket: Socket, entry: { timer: NodeJS.Timeout | null }) => {
+    entry.timer = setTimeout(() => socket.destroy(), timeoutMs)
+    entry.timer.unref()
+  }
+  server.on(event, (socket: Socket) => {
+    const entry = { timer: null, inFlight: 0 }
+    state.set(socket, entry)
+    arm(socket, entry)
+    socket.once('close', () => entry.timer !== null && clearTimeout(entry.timer))
+    lingerOnClose(socket, timeoutMs)
+  })
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const entry = state.get(req.socket)
+    if (entry === undefined) return
+    if (entry.timer !== null) clearTimeout(entry.timer)
+    entry.timer = null
+    entry.inFlight++
+    res.once('close', () => {
+      if (--entry.inFlight === 0 && !req.socket.destroyed) arm(req.socket, entry)
+    })
+  })
+}
+
+/**
+ * Node ends a connection it will not keep alive with `destroySoon`: FIN, then close as soon as
+ * it is flushed. A client still sending its body then gets a reset, which on Linux can discard
+ * the answer it has not read yet. Here the connection stays open for reading (Node's parser
+ * drops the rest of the body) until the client closes, `LINGER_BYTES` arrive, or `timeoutMs`.
+ */
+function lingerOnClose(socket: Socket, timeoutMs: number): void {
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    if (this.writable) this.end()
+    const timer = setTimeout(() => this.destroy(), timeoutMs)
+    timer.unref()
+    let dropped = 0
+    this.on('data', (chunk: Buffer) => {
+      dropped += chunk.length
+      if (dropped > LINGER_BYTES) this.destroy()
+    })
+    this.once('close', () => clearTimeout(timer))
+  }
+}
+
+function tlsOptions(tls: ServerConfig['http']['tls']) {
+  const read = (what: string, path: string) => {
+    try {
+      return readFileSync(path)
+    } catch (err) {
+      throw new ConfigError(`error loading TLS ${what} ${path}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  if (tls.key === '') throw new ConfigError('http.tls.cert is set but http.tls.key is not')
+  return {
+    cert: read('certificate', tls.cert),
+    key: read('key', tls.key),
+    minVersion: 'TLSv1.2' as const,
+    // mTLS: only clients with a certificate from this CA get through.
+    ...(tls.ca ? { ca: read('CA', tls.ca), requestCert: true, rejectUnauthorized: true } : {}),
+  }
+}
+
+async function listen(server: Server, host: string, port: number, what: string): Promise<Listening> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new ConfigError(`cannot listen on ${host}:${port}${what}: ${err.message}`, { cause: err })))
+    server.listen(port, host === '' ? undefined : host, resolve)
+  })
+  return { server, host: host === '' ? '127.0.0.1' : host, port: (server.address() as AddressInfo).port }
+}
+
+/** An HTTP(S) server with the configured timeouts and TLS. */
+function createServer(http: ServerConfig['http'], listener: RequestListener): Server {
+  const timeoutMs = http.readTimeoutMs
+  const timeouts = {
+    requestTimeout: timeoutMs,
+    headersTimeout: timeoutMs,
+    keepAliveTimeout: timeoutMs,
+    // Node checks the two above on this interval (30 s by default).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeoutMs / 4))),
+  }
+  const secure = http.tls.cert !== ''
+  const server = secure
+    ? createHttpsServer({ ...tlsOptions(http.tls), ...timeouts, handshakeTimeout: timeoutMs }, listener)
+    : createHttpServer(timeouts, listener)
+  closeIdleConnections(server, timeoutMs, secure ? 'secureConnection' : 'connection')
+  return server
+}
+
+/** The main listener: `fast` answers what it can, the app the rest; `-V` traces both alike. */
+export function listenMain(
+  http: ServerConfig['http'],
+  app: Hono,
+  fast: (req: IncomingMessage, res: ServerResponse) => boolean,
+  logger: Logger,
+): Promise<Listening> {
+  const slow = getRequestListener(app.fetch)
+  const server = createServer(
+    http,
+    traceRequests(logger, (req, res) => {
+      if (!fast(req, res)) void slow(req, res)
+    }),
+  )
+  return listen(server, http.host, http.port, '')
+}
+
+/** `GET /metrics` (and HEAD) on an address of its own; everything else is 404. */
+export function listenMetrics(http: ServerConfig['http'], address: string, metrics: Metrics): Promise<Listening> {
+  const { host, port } = parseHostPort(address)
+  const server = createServer({ ...http, host, port }, (req, res) => {
+    const path = (req.url ?? '').split('?')[0]
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, TEXT_HEADERS).end('404 page not found\n')
+      return
+    }
+    metrics.text().then(
+      (text) => res.writeHead(200, { 'Content-Type': metrics.contentType }).end(req.method === 'HEAD' ? undefined : text),
+      () => res.writeHead(500, TEXT_HEADERS).end('internal server error\n'),
+    )
+  })
+  return listen(server, host, port, ' (metrics)')
+}
