@@ -62,11 +62,11 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   logger.info(`starting nats-accounts, version ${VERSION}`)
   logger.info(`server time is ${new Date().toString()}`)
   const trust = await loadTrust(config, logger)
-  const rawStore = options.store ?? (await openStore(config.store))
-  logger.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}`)
   const { cluster } = options
   // One process leads: it alone answers on the NATS resolver subjects and imports at start.
   const leader = cluster === undefined || cluster.leader
+  const rawStore = options.store ?? (await openStore(config.store, { logger, writer: leader }))
+  logger.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}`)
   const nats = config.nats.servers.length > 0 ? new NatsLink(config.nats, logger) : null
   const metrics = new Metrics({
     store: rawStore,

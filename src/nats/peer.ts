@@ -56,7 +56,7 @@ export class ResolverPeer {
     this.#options = options
     link.listen({
       ready: (nc) => this.#subscribe(nc),
-      connected: () => void this.pull(),
+      connected: () => this.#pullSafely(),
     })
   }
 
@@ -67,7 +67,8 @@ export class ResolverPeer {
           queue,
           callback: (err, msg) => {
             if (err) return this.#logger.warn(`subscription ${subject} failed: ${err.message}`)
-            Promise.resolve(handler(msg)).catch((e: unknown) =>
+            // A throw here would reach the NATS client's read loop and end the process.
+            new Promise<void>((resolve) => resolve(handler(msg))).catch((e: unknown) =>
               this.#logger.error(`handling ${msg.subject} failed: ${(e as Error).message}`),
             )
           },
@@ -82,7 +83,7 @@ export class ResolverPeer {
     on('$SYS.REQ.CLAIMS.LIST', (msg) => this.#list(msg))
     on('$SYS.REQ.CLAIMS.DELETE', (msg) => this.#delete(msg))
     if (this.#options.packIntervalMs > 0) {
-      this.#timer = setInterval(() => void this.pull(), this.#options.packIntervalMs)
+      this.#timer = setInterval(() => this.#pullSafely(), this.#options.packIntervalMs)
       this.#timer.unref()
     }
     this.#logger.info('connected to NATS for account notifications and resolver sync')
@@ -175,6 +176,11 @@ export class ResolverPeer {
     }
     this.#logger.info({ requester, accounts }, `deleted ${deleted} accounts`)
     if (msg.reply) msg.respond(this.#identity.updateReply(undefined, { message: `deleted ${deleted} accounts` }))
+  }
+
+  /** A pull from a timer or an event: what fails is logged, never thrown out of the callback. */
+  #pullSafely(): void {
+    this.pull().catch((err: unknown) => this.#logger.error(`resolver PACK sync failed: ${(err as Error).message}`))
   }
 
   /**
