@@ -7,7 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { AccountServerError, ErrorCode } from '../errors.js'
 import { ClaimsInvalidError } from '../jwt/account.js'
 
-type Answer = { status: ContentfulStatusCode; prefix: string }
+type Answer = { status: ContentfulStatusCode; prefix: string; headers?: Record<string, string> }
 
 export const ERROR_ANSWERS: Record<ErrorCode, Answer> = {
   [ErrorCode.InvalidPublicKey]: { status: 400, prefix: 'bad account public key in URL' },
@@ -30,6 +30,7 @@ export const ERROR_ANSWERS: Record<ErrorCode, Answer> = {
   [ErrorCode.BadParameter]: { status: 400, prefix: '' },
   [ErrorCode.StoreRead]: { status: 500, prefix: 'error loading JWT' },
   [ErrorCode.StoreWrite]: { status: 500, prefix: 'error saving JWT' },
+  [ErrorCode.WriterUnavailable]: { status: 503, prefix: 'service unavailable, retry', headers: { 'Retry-After': '1' } },
   [ErrorCode.Config]: { status: 500, prefix: 'server configuration error' },
   [ErrorCode.NotImplemented]: { status: 501, prefix: '' },
 }
@@ -39,15 +40,16 @@ export const TEXT_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 } as const
 
-/** The status and body for a domain error. */
-export function errorAnswer(err: AccountServerError): { status: ContentfulStatusCode; body: string } {
+/** The status, headers and body for a domain error. */
+export function errorAnswer(err: AccountServerError): { status: ContentfulStatusCode; headers: Record<string, string>; body: string } {
   const { status, prefix } = ERROR_ANSWERS[err.code]
+  const headers = { ...TEXT_HEADERS, ...ERROR_ANSWERS[err.code].headers }
   if (err instanceof ClaimsInvalidError) {
     // The Go server's exact layout: one "\t - <issue>\n" per issue, items separated by "\n".
-    return { status, body: `${prefix}\n${err.issues.map((i) => `\t - ${i.description}\n`).join('\n')}\n` }
+    return { status, headers, body: `${prefix}\n${err.issues.map((i) => `\t - ${i.description}\n`).join('\n')}\n` }
   }
-  if (prefix === '') return { status, body: `${err.message}\n` }
-  return { status, body: err.message === '' ? `${prefix}\n` : `${prefix}: ${err.message}\n` }
+  if (prefix === '') return { status, headers, body: `${err.message}\n` }
+  return { status, headers, body: err.message === '' ? `${prefix}\n` : `${prefix}: ${err.message}\n` }
 }
 
 /** The error on one line, as logs and the import command print it. */
@@ -58,6 +60,6 @@ export function describeError(err: AccountServerError): string {
 }
 
 export function errorResponse(err: AccountServerError): Response {
-  const { status, body } = errorAnswer(err)
-  return new Response(body, { status, headers: TEXT_HEADERS })
+  const { status, headers, body } = errorAnswer(err)
+  return new Response(body, { status, headers })
 }
