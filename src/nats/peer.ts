@@ -5,6 +5,7 @@
  * the management subjects nsc uses (`$SYS.REQ.CLAIMS.UPDATE/LIST/DELETE`).
  * @module
  */
+import { createHash } from 'node:crypto'
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { AccountServerError } from '../errors.js'
 import { describeError } from '../http/status.js'
@@ -29,6 +30,11 @@ const LOOKUP_MISS_TTL_MS = 2000
 /** nsc stamps delete requests with the time it sends them; older ones are replays. */
 const DELETE_MAX_AGE_S = 600
 
+/** A time in a refusal: what nsc users read, and the raw `iat` to compare. */
+function stamp(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')} (iat ${seconds})`
+}
+
 /** The subject of a JWT that may not even verify, to name the account in a refusal. */
 function subjectOf(jwt: string): string | undefined {
   try {
@@ -46,6 +52,8 @@ export class ResolverPeer {
   readonly #options: PeerOptions
   readonly #subs: Subscription[] = []
   readonly #misses = new Map<string, number>()
+  /** Delete requests already applied (by jti, or by bytes without one), until they are too old anyway. */
+  readonly #appliedDeletes = new Map<string, number>()
   #timer: ReturnType<typeof setInterval> | null = null
 
   constructor(link: NatsLink, service: AccountService, identity: ServerIdentity, logger: Logger, options: PeerOptions) {
@@ -160,8 +168,13 @@ export class ResolverPeer {
     const signer = claims.iss ?? ''
     const trusted = trust !== null && ((signer === trust.key && !trust.strict) || trust.signingKeys.has(signer))
     if (!trusted) return fail('not trusted')
-    const age = Math.floor(this.#service.now() / 1000) - (claims.iat ?? 0)
+    const nowSeconds = Math.floor(this.#service.now() / 1000)
+    const issued = claims.iat ?? 0
+    const age = nowSeconds - issued
     if (Math.abs(age) > DELETE_MAX_AGE_S) return fail(`stale request: issued ${age} s ago, at most ${DELETE_MAX_AGE_S} s are accepted`)
+    for (const [id, until] of this.#appliedDeletes) if (until < nowSeconds) this.#appliedDeletes.delete(id)
+    const id = claims.jti ? `jti ${claims.jti}` : `sha256 ${createHash('sha256').update(msg.data).digest('hex')}`
+    if (this.#appliedDeletes.has(id)) return fail(`replayed request: ${id} was already applied`)
     const accounts = claims.nats?.accounts
     if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && isAccountKey(a))) {
       return fail('malformed request')
@@ -169,12 +182,23 @@ export class ResolverPeer {
     if (trust!.systemAccount !== '' && accounts.includes(trust!.systemAccount)) {
       return fail('not allowed to delete system account')
     }
+    this.#appliedDeletes.set(id, issued + DELETE_MAX_AGE_S)
     let deleted = 0
+    // A request deletes what was issued before it: an account re-created since stays.
+    const kept: string[] = []
     for (const pubkey of accounts as string[]) {
+      const current = await this.#service.store.get(pubkey)
+      if (current !== null && current.iat >= issued) {
+        kept.push(`${pubkey} issued ${stamp(current.iat)}`)
+        continue
+      }
       const gone = await this.#service.delete(pubkey, { kind: 'nats', detail: `delete request by ${requester} (jti ${claims.jti ?? ''})` })
       if (gone !== null) deleted++
     }
     this.#logger.info({ requester, accounts }, `deleted ${deleted} accounts`)
+    if (kept.length > 0) {
+      return fail(`deleted ${deleted} accounts; kept ${kept.length} issued at or after the request (issued ${stamp(issued)}): ${kept.join(', ')}`)
+    }
     if (msg.reply) msg.respond(this.#identity.updateReply(undefined, { message: `deleted ${deleted} accounts` }))
   }
 
