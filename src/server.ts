@@ -78,6 +78,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   const service = new AccountService({
     store,
     trust,
+    clockSkewSeconds: config.clockSkewMs / 1000,
     logger,
     metrics,
     // Workers check JWTs in parallel; one of them (the leader) writes, so newest-wins and
@@ -165,7 +166,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       service.trust = nextTrust
       await storeSystemAccount(service, next, logger)
       logger.level = next.logging.level
-      for (const part of ['http', 'store', 'nats', 'primary', 'maxPack'] as const) {
+      for (const part of ['http', 'store', 'nats', 'primary', 'maxPack', 'clockSkewMs'] as const) {
         if (JSON.stringify(next[part]) !== JSON.stringify(config[part])) {
           logger.warn(`configuration reloaded, but ${part} changes take effect only after a restart`)
         }

@@ -88,6 +88,7 @@ const ENTRIES: Record<string, Entry> = {
   'nats.packinterval': { kind: 'duration', set: (l, v: number) => (l.config.nats.packIntervalMs = v) },
   'nats.lookuptimeout': { kind: 'duration', set: (l, v: number) => (l.config.nats.lookupTimeoutMs = v) },
   workers: { kind: 'string', env: 'WORKERS', set: (l, v: string) => (l.config.workers = workerCount(v)) },
+  clockskew: { kind: 'duration', env: 'CLOCK_SKEW', set: (l, v: number) => (l.config.clockSkewMs = v) },
   'logging.level': {
     kind: 'string',
     env: 'LOG_LEVEL',
@@ -154,6 +155,11 @@ function convert(kind: Kind, raw: ConfigValue): Value {
       if (typeof raw === 'string') return raw.split(',').map((s) => s.trim()).filter(Boolean)
       return [convert('string', raw) as string]
   }
+}
+
+/** A duration given as a flag: milliseconds, or a number with ms, s, m or h. @throws Error */
+export function parseDurationMs(value: string): number {
+  return convert('duration', value) as number
 }
 
 function describe(value: ConfigValue): string {

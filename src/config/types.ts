@@ -2,6 +2,7 @@
  * The effective server configuration: defaults < config file < environment < flags.
  * @module
  */
+import { DEFAULT_CLOCK_SKEW_S } from '../jwt/account.js'
 import type { LogFormat, LogLevel } from '../log/logger.js'
 
 export type TlsFiles = {
@@ -43,6 +44,8 @@ export type ServerConfig = {
   nats: NatsConfig
   /** Processes serving HTTP on the same port (node:cluster); 1 runs no primary. @default 1 */
   workers: number
+  /** How far in the future a JWT's `iat` may be (clocks differ). @default 300000 ms */
+  clockSkewMs: number
 }
 
 export type NatsConfig = {
@@ -89,6 +92,7 @@ export function defaultConfig(): ServerConfig {
     replicationTimeoutMs: 5000,
     logging: { level: 'info', format: 'text' },
     workers: 1,
+    clockSkewMs: DEFAULT_CLOCK_SKEW_S * 1000,
     nats: {
       servers: [],
       credentials: '',

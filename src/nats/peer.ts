@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { AccountServerError } from '../errors.js'
 import { describeError } from '../http/status.js'
+import { describeIat } from '../jwt/account.js'
 import { decodeJwt } from '../jwt/decode.js'
 import { isAccountKey } from '../jwt/nkeys.js'
 import { verifySignature } from '../jwt/verify.js'
@@ -29,11 +30,6 @@ const EMPTY = new Uint8Array(0)
 const LOOKUP_MISS_TTL_MS = 2000
 /** nsc stamps delete requests with the time it sends them; older ones are replays. */
 const DELETE_MAX_AGE_S = 600
-
-/** A time in a refusal: what nsc users read, and the raw `iat` to compare. */
-function stamp(seconds: number): string {
-  return `${new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')} (iat ${seconds})`
-}
 
 /** The subject of a JWT that may not even verify, to name the account in a refusal. */
 function subjectOf(jwt: string): string | undefined {
@@ -189,7 +185,7 @@ export class ResolverPeer {
     for (const pubkey of accounts as string[]) {
       const current = await this.#service.store.get(pubkey)
       if (current !== null && current.iat >= issued) {
-        kept.push(`${pubkey} issued ${stamp(current.iat)}`)
+        kept.push(`${pubkey} issued ${describeIat(current.iat)}`)
         continue
       }
       const gone = await this.#service.delete(pubkey, { kind: 'nats', detail: `delete request by ${requester} (jti ${claims.jti ?? ''})` })
@@ -197,7 +193,7 @@ export class ResolverPeer {
     }
     this.#logger.info({ requester, accounts }, `deleted ${deleted} accounts`)
     if (kept.length > 0) {
-      return fail(`deleted ${deleted} accounts; kept ${kept.length} issued at or after the request (issued ${stamp(issued)}): ${kept.join(', ')}`)
+      return fail(`deleted ${deleted} accounts; kept ${kept.length} issued at or after the request (issued ${describeIat(issued)}): ${kept.join(', ')}`)
     }
     if (msg.reply) msg.respond(this.#identity.updateReply(undefined, { message: `deleted ${deleted} accounts` }))
   }
