@@ -77,10 +77,10 @@ describe('a corrupt .jwt file in a directory store', () => {
 describe('directory-store OS errors', () => {
   it('answer with the account and the failure, and log the path', async () => {
     const dir = await tempDir()
+    const server = await serve(['-dir', dir, '--shard'])
     // A dangling link where a shard directory should be: the read finds nothing, the write fails.
     const shardOfA2 = join(dir, keyOf('A2').slice(-2))
     await symlink(join(dir, 'nowhere'), shardOfA2)
-    const server = await serve(['-dir', dir, '--shard'])
     // A directory where a JWT file should be: the read fails with EISDIR.
     const readBlocked = join(dir, keyOf('A1').slice(-2), `${keyOf('A1')}.jwt`)
     await mkdir(readBlocked, { recursive: true })
