@@ -39,6 +39,8 @@ export const ErrorCode = {
   StoreRead: 'ERR_STORE_READ',
   /** The store failed to write. */
   StoreWrite: 'ERR_STORE_WRITE',
+  /** `--workers`: the writing worker is restarting; the write was not made, the client retries. */
+  WriterUnavailable: 'ERR_WRITER_UNAVAILABLE',
   /** Configuration or start-up problem (not an HTTP error). */
   Config: 'ERR_CONFIG',
   /** A feature the request asks for is not available (e.g. lookup by jti without history). */

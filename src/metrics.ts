@@ -86,6 +86,15 @@ export class Metrics {
     })
     const natsRegisters = nats ? [this.registry] : []
     new Gauge({
+      name: 'nats_accounts_store_unreadable_entries',
+      help: 'Stored entries that hold no usable JWT (corrupt or empty files), served as absent until replaced',
+      registers: [this.registry],
+      aggregator: 'max',
+      collect() {
+        this.set(store.unreadableEntries?.() ?? 0)
+      },
+    })
+    new Gauge({
       name: 'nats_accounts_nats_connected',
       help: '1 while connected to NATS, 0 otherwise (absent without NATS)',
       registers: natsRegisters,

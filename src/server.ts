@@ -61,13 +61,13 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   banner.info(`starting nats-accounts, version ${VERSION}`)
   banner.info(`server time is ${new Date().toString()}`)
   const trust = await loadTrust(config, banner)
-  const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
-  const rawStore = options.store ?? (await openStore(config.store, { writable: true }))
-  const accounts = await rawStore.count()
-  banner.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
   const { cluster } = options
   // One process leads: it alone answers on the NATS resolver subjects and imports at start.
   const leader = cluster === undefined || cluster.leader
+  const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
+  const rawStore = options.store ?? (await openStore(config.store, { writable: true, logger, writer: leader }))
+  const accounts = await rawStore.count()
+  banner.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
   const metrics = new Metrics({
     store: rawStore,
     nats: nats ?? undefined,
@@ -78,6 +78,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   const service = new AccountService({
     store,
     trust,
+    clockSkewSeconds: config.clockSkewMs / 1000,
     logger,
     metrics,
     // Workers check JWTs in parallel; one of them (the leader) writes, so newest-wins and
@@ -158,7 +159,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       service.trust = nextTrust
       await storeSystemAccount(service, next, banner)
       logger.level = next.logging.level
-      for (const part of ['http', 'metrics', 'store', 'nats', 'primary', 'maxPack'] as const) {
+      for (const part of ['http', 'metrics', 'store', 'nats', 'primary', 'maxPack', 'clockSkewMs'] as const) {
         if (JSON.stringify(next[part]) !== JSON.stringify(config[part])) {
           logger.warn(`configuration reloaded, but ${part} changes take effect only after a restart`)
         }

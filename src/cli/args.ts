@@ -27,6 +27,7 @@ Options:
   --metrics-hp <host:port>  serve /metrics on this address only (default: on the -hp address)
   -primary <url>        account server to import every JWT from at start-up (its /jwt/v1/pack)
   --workers N|auto      processes serving the same port (default 1; auto: one per CPU)
+  --clock-skew <duration>  how far in the future a JWT's iat may be (default 5m)
   --dry-run             import/export: show what would happen, change nothing
   --format dir|config   export: the target kind (default dir; - and *.conf need it)
   --system-account <key>  export --format config: the system account (default: the operator's)
@@ -66,6 +67,7 @@ export type CliFlags = {
   format?: string
   logFormat?: string
   workers?: string
+  clockSkew?: string
   systemAccount?: string
   operator?: string
   hostPort?: string
@@ -92,6 +94,7 @@ export const OPTIONS = {
   format: { type: 'string' },
   'log-format': { type: 'string' },
   workers: { type: 'string' },
+  'clock-skew': { type: 'string' },
   'system-account': { type: 'string' },
   operator: { type: 'string' },
   hp: { type: 'string' },
@@ -216,6 +219,7 @@ function flagsOf(v: ParsedValues): CliFlags {
     format: v.format,
     logFormat: v['log-format'],
     workers: v.workers,
+    clockSkew: v['clock-skew'],
     systemAccount: v['system-account'],
     operator: v.operator,
     hostPort: v.hp,

@@ -4,7 +4,7 @@
  * import with rejected JWTs), 2 bad usage.
  * @module
  */
-import { loadConfig, workerCount, type LoadedConfig } from '../config/load.js'
+import { loadConfig, parseDurationMs, workerCount, type LoadedConfig } from '../config/load.js'
 import type { ServerConfig } from '../config/types.js'
 import cluster from 'node:cluster'
 import { ClusterBridge } from '../cluster/bridge.js'
@@ -75,6 +75,13 @@ export function applyFlags(config: ServerConfig, flags: CliFlags, command: Comma
       config.workers = workerCount(flags.workers)
     } catch (err) {
       throw new UsageError(`--workers: ${(err as Error).message}`)
+    }
+  }
+  if (flags.clockSkew !== undefined) {
+    try {
+      config.clockSkewMs = parseDurationMs(flags.clockSkew)
+    } catch (err) {
+      throw new UsageError(`--clock-skew: ${(err as Error).message}`)
     }
   }
   if (flags.logFormat !== undefined) {

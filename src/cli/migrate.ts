@@ -35,7 +35,7 @@ async function withService<T>(
   }
   const trust = config.operator === '' ? null : await loadOperator(config.operator)
   const opened = await openStore(store)
-  const service = new AccountService({ store: options.dryRun ? overlayStore(opened) : opened, trust })
+  const service = new AccountService({ store: options.dryRun ? overlayStore(opened) : opened, trust, clockSkewSeconds: config.clockSkewMs / 1000 })
   try {
     return await run(service)
   } finally {

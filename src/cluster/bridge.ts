@@ -12,7 +12,7 @@ import type { Refusal, ToPrimary, ToWorker } from './protocol.js'
 /** The leader's refusal with its code, so the HTTP answer is the one the leader would give. */
 function refusalError(refusal: Refusal | undefined): AccountServerError {
   return new AccountServerError(
-    (refusal?.code ?? ErrorCode.StoreWrite) as ErrorCode,
+    (refusal?.code ?? ErrorCode.WriterUnavailable) as ErrorCode,
     refusal?.message ?? 'the writing worker did not answer',
   )
 }
@@ -84,8 +84,12 @@ export class ClusterBridge {
 
   /** The leader's side: store what another worker checked, and answer it. */
   async #commitHere(id: number, account: StoredAccount, source: PutSource): Promise<void> {
+    if (this.#onCommit === undefined) {
+      const refusal = { code: ErrorCode.WriterUnavailable, message: 'the writing worker is still starting' }
+      return this.#send({ t: 'committed', id, refusal })
+    }
     try {
-      const result = await this.#onCommit!(account, source)
+      const result = await this.#onCommit(account, source)
       this.#send({ t: 'committed', id, result })
     } catch (err) {
       const refusal = err instanceof AccountServerError ? { code: err.code, message: err.message } : { code: ErrorCode.StoreWrite, message: String(err) }
@@ -105,6 +109,7 @@ export class ClusterBridge {
   /** In the leader: how commits from the other workers are stored. */
   onCommit(handler: (account: StoredAccount, source: PutSource) => Promise<PushResult>): void {
     this.#onCommit = handler
+    this.#send({ t: 'leading' })
   }
 
   /** Resolves once every other worker has dropped what it cached for these accounts. */

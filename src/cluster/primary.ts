@@ -12,6 +12,8 @@ import { WORKER_ENV, type ToPrimary, type ToWorker } from './protocol.js'
 
 /** How long the primary waits for a worker's metrics before adding up the others. */
 const METRICS_WAIT_MS = 2000
+/** How long a write waits for a restarting writer before it is answered "retry" (503). */
+const WRITER_WAIT_MS = 5000
 
 /**
  * A 2 MB young generation (V8's default grows to 16 MB per semi-space): about 30 MB less RSS
@@ -29,11 +31,46 @@ export async function runPrimary(count: number, logger: Logger): Promise<number>
   const pending = new Map<number, { origin: Worker; id: number; left: Set<number> }>()
   /** Writes relayed to the leader, by sequence number: who asked, under which id. */
   const commits = new Map<number, { origin: Worker; id: number }>()
+  /** Worker 1 once it has said it stores writes (a restarted one is not ready at once). */
+  let writer: Worker | null = null
+  /** Writes that arrived while there was no writer, until one is back or the wait ends. */
+  const held = new Set<{ origin: Worker; commit: Extract<ToPrimary, { t: 'commit' }>; timer: NodeJS.Timeout }>()
   let seq = 0
   let stopping = false
 
   const send = (worker: Worker, message: ToWorker) => {
     if (worker.isConnected()) worker.send(message)
+  }
+
+  /** A write not made: the client is told to retry (503), never left waiting. */
+  const unavailable = (origin: Worker, id: number, why: string) =>
+    send(origin, { t: 'committed', id, refusal: { code: ErrorCode.WriterUnavailable, message: why } })
+
+  function relay(origin: Worker, commit: Extract<ToPrimary, { t: 'commit' }>) {
+    if (writer === null || !writer.isConnected()) {
+      const entry = {
+        origin,
+        commit,
+        timer: setTimeout(() => {
+          held.delete(entry)
+          unavailable(origin, commit.id, `the writing worker did not come back within ${WRITER_WAIT_MS / 1000} s`)
+        }, WRITER_WAIT_MS),
+      }
+      held.add(entry)
+      return
+    }
+    const n = ++seq
+    commits.set(n, { origin, id: commit.id })
+    send(writer, { t: 'commit', id: n, account: commit.account, source: commit.source })
+  }
+
+  function releaseHeld(why: string | null) {
+    for (const entry of held) {
+      clearTimeout(entry.timer)
+      held.delete(entry)
+      if (why === null) relay(entry.origin, entry.commit)
+      else unavailable(entry.origin, entry.commit.id, why)
+    }
   }
 
   function finish(n: number) {
@@ -62,17 +99,16 @@ export async function runPrimary(count: number, logger: Logger): Promise<number>
       case 'attached':
       case 'ready':
         break
-      case 'commit': {
-        // Every write goes to worker 1, the one writer; the answer goes back to the asker.
-        const n = ++seq
-        commits.set(n, { origin: worker, id: message.id })
-        const leader = workers.get(1)
-        if (leader === undefined || !leader.isConnected()) {
-          commits.delete(n)
-          send(worker, { t: 'committed', id: message.id, refusal: { code: ErrorCode.StoreWrite, message: 'the writing worker is restarting, try again' } })
-        } else send(leader, { t: 'commit', id: n, account: message.account, source: message.source })
+      case 'leading':
+        if (workers.get(1) === worker) {
+          writer = worker
+          releaseHeld(null)
+        }
         break
-      }
+      case 'commit':
+        // Every write goes to worker 1, the one writer; the answer goes back to the asker.
+        relay(worker, message)
+        break
       case 'committed': {
         const asked = commits.get(message.id)
         commits.delete(message.id)
@@ -131,16 +167,18 @@ export async function runPrimary(count: number, logger: Logger): Promise<number>
         else if (entry.left.delete(worker.id)) finish(n)
       }
       if (index === 1) {
+        writer = null
         // Writes the leader took but never answered: the askers must not wait forever.
         for (const [n, asked] of commits) {
           commits.delete(n)
-          send(asked.origin, { t: 'committed', id: asked.id, refusal: { code: ErrorCode.StoreWrite, message: 'the writing worker stopped before it answered' } })
+          unavailable(asked.origin, asked.id, 'the writing worker stopped before it answered')
         }
       }
-      if (stopping) return
+      if (stopping) return releaseHeld('the server is stopping')
       if (!served.has(index)) {
         // It could not start (bad port, bad store...): the same would happen again.
         logger.error(`worker ${index} failed to start (${signal ?? code})`)
+        if (index === 1) releaseHeld('the writing worker cannot start')
         return
       }
       logger.error(`worker ${index} exited (${signal ?? code}); starting a new one`)

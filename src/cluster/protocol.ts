@@ -17,6 +17,8 @@ export type ToPrimary =
   | { t: 'attached' }
   /** The worker serves HTTP. */
   | { t: 'ready' }
+  /** Worker 1 stores the writes of the others from now on. */
+  | { t: 'leading' }
   | { t: 'metrics'; id: number }
   | { t: 'metrics-json'; seq: number; json: unknown }
   | { t: 'commit'; id: number; account: StoredAccount; source: PutSource }

@@ -89,6 +89,7 @@ const ENTRIES: Record<string, Entry> = {
   'nats.lookuptimeout': { kind: 'duration', set: (l, v: number) => (l.config.nats.lookupTimeoutMs = v) },
   'metrics.listen': { kind: 'string', env: 'METRICS_LISTEN', set: (l, v: string) => (l.config.metrics.listen = v) },
   workers: { kind: 'string', env: 'WORKERS', set: (l, v: string) => (l.config.workers = workerCount(v)) },
+  clockskew: { kind: 'duration', env: 'CLOCK_SKEW', set: (l, v: number) => (l.config.clockSkewMs = v) },
   'logging.level': {
     kind: 'string',
     env: 'LOG_LEVEL',
@@ -155,6 +156,11 @@ function convert(kind: Kind, raw: ConfigValue): Value {
       if (typeof raw === 'string') return raw.split(',').map((s) => s.trim()).filter(Boolean)
       return [convert('string', raw) as string]
   }
+}
+
+/** A duration given as a flag: milliseconds, or a number with ms, s, m or h. @throws Error */
+export function parseDurationMs(value: string): number {
+  return convert('duration', value) as number
 }
 
 function describe(value: ConfigValue): string {

@@ -2,6 +2,7 @@
  * The effective server configuration: defaults < config file < environment < flags.
  * @module
  */
+import { DEFAULT_CLOCK_SKEW_S } from '../jwt/account.js'
 import type { LogFormat, LogLevel } from '../log/logger.js'
 
 export type TlsFiles = {
@@ -48,6 +49,8 @@ export type ServerConfig = {
   workers: number
   /** `listen`: a `host:port` of its own for `/metrics` (then the main port answers 404 there); '' serves it on the main port. */
   metrics: { listen: string }
+  /** How far in the future a JWT's `iat` may be (clocks differ). @default 300000 ms */
+  clockSkewMs: number
 }
 
 export type NatsConfig = {
@@ -95,6 +98,7 @@ export function defaultConfig(): ServerConfig {
     logging: { level: 'info', format: 'text' },
     workers: 1,
     metrics: { listen: '' },
+    clockSkewMs: DEFAULT_CLOCK_SKEW_S * 1000,
     nats: {
       servers: [],
       credentials: '',

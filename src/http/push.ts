@@ -6,7 +6,7 @@
 import type { Logger } from 'pino'
 import { AccountServerError, ErrorCode, StoreError } from '../errors.js'
 import { isSameJtiEdit, SAME_JTI_WARNING, type AccountService } from '../service/accounts.js'
-import { errorAnswer, TEXT_HEADERS } from './status.js'
+import { errorAnswer } from './status.js'
 
 export type PushAnswer = { status: number; body: string | null; headers: Record<string, string> }
 
@@ -45,8 +45,7 @@ export async function answerPush(
 }
 
 export function rejection(err: AccountServerError): PushAnswer {
-  const { status, body } = errorAnswer(err)
-  return { status, body, headers: { ...TEXT_HEADERS } }
+  return errorAnswer(err)
 }
 
 /** A body over the limit: refused unread, the connection closes after the answer. */

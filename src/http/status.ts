@@ -7,7 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { AccountServerError, ErrorCode } from '../errors.js'
 import { ClaimsInvalidError } from '../jwt/account.js'
 
-type Answer = { status: ContentfulStatusCode; prefix: string }
+type Answer = { status: ContentfulStatusCode; prefix: string; headers?: Record<string, string> }
 
 export const ERROR_ANSWERS: Record<ErrorCode, Answer> = {
   [ErrorCode.InvalidPublicKey]: { status: 400, prefix: 'bad account public key in URL' },
@@ -27,6 +27,7 @@ export const ERROR_ANSWERS: Record<ErrorCode, Answer> = {
   [ErrorCode.BadParameter]: { status: 400, prefix: '' },
   [ErrorCode.StoreRead]: { status: 500, prefix: 'error loading JWT' },
   [ErrorCode.StoreWrite]: { status: 500, prefix: 'error saving JWT' },
+  [ErrorCode.WriterUnavailable]: { status: 503, prefix: 'service unavailable, retry', headers: { 'Retry-After': '1' } },
   [ErrorCode.Config]: { status: 500, prefix: 'server configuration error' },
   [ErrorCode.NotImplemented]: { status: 501, prefix: '' },
 }
@@ -42,16 +43,17 @@ export const TEXT_HEADERS = {
  */
 export const GO_CLAIMS_INVALID = 'The server was unable to update your account JWT. One more more validation issues occurred.'
 
-/** The status and body for a domain error. */
-export function errorAnswer(err: AccountServerError): { status: ContentfulStatusCode; body: string } {
+/** The status, headers and body for a domain error. */
+export function errorAnswer(err: AccountServerError): { status: ContentfulStatusCode; headers: Record<string, string>; body: string } {
   const { status, prefix } = ERROR_ANSWERS[err.code]
+  const headers = { ...TEXT_HEADERS, ...ERROR_ANSWERS[err.code].headers }
   if (err instanceof ClaimsInvalidError) {
     // The Go server's item layout: one "\t - <issue>\n" per issue, items separated by "\n".
     const items = err.issues.map((i) => `\t - ${i.description}\n`).join('\n')
-    return { status, body: `${GO_CLAIMS_INVALID}\n${prefix}:\n${items}\n` }
+    return { status, headers, body: `${GO_CLAIMS_INVALID}\n${prefix}:\n${items}\n` }
   }
-  if (prefix === '') return { status, body: `${err.message}\n` }
-  return { status, body: err.message === '' ? `${prefix}\n` : `${prefix}: ${err.message}\n` }
+  if (prefix === '') return { status, headers, body: `${err.message}\n` }
+  return { status, headers, body: err.message === '' ? `${prefix}\n` : `${prefix}: ${err.message}\n` }
 }
 
 /** The error on one line, as logs and the import command print it. */
@@ -62,6 +64,6 @@ export function describeError(err: AccountServerError): string {
 }
 
 export function errorResponse(err: AccountServerError): Response {
-  const { status, body } = errorAnswer(err)
-  return new Response(body, { status, headers: TEXT_HEADERS })
+  const { status, headers, body } = errorAnswer(err)
+  return new Response(body, { status, headers })
 }

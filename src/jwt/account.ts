@@ -9,7 +9,7 @@ import type { StoredAccount } from '../store/types.js'
 import { accountMeta, decodeJwt } from './decode.js'
 import { accountKeyProblem, isAccountKey, publicKeyKind } from './nkeys.js'
 import type { OperatorTrust } from './trust.js'
-import { accountClaimIssues, type ClaimIssue } from './validate-claims.js'
+import { accountClaimIssues, misspelledKeys, type ClaimIssue } from './validate-claims.js'
 import { verifySignature } from './verify.js'
 
 /** Blocking claim issues; `issues` lists every issue found, warnings included (as Go did). */
@@ -29,6 +29,16 @@ export type AccountCheck = {
   expectedKey?: string
   /** Seconds since the epoch. */
   now: number
+  /** How far in the future an `iat` may be. @default DEFAULT_CLOCK_SKEW_S */
+  clockSkewSeconds?: number
+}
+
+/** Five minutes, as JWT libraries usually allow between clocks. */
+export const DEFAULT_CLOCK_SKEW_S = 300
+
+/** A time in a message: readable, with the raw claim value to compare. */
+export function describeIat(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')} (iat ${seconds})`
 }
 
 const fail = (code: ErrorCode, message: string) => new AccountServerError(code, message)
@@ -51,6 +61,10 @@ export function checkPushKey(key: string): void {
  */
 export function checkAccountJwt(token: string, check: AccountCheck): StoredAccount {
   const decoded = decodeJwt(token)
+  const misspelled = misspelledKeys(decoded.claims)
+  if (misspelled.length > 0) {
+    throw new ClaimsInvalidError(misspelled.map((description) => ({ description, blocking: true, timeCheck: false })))
+  }
   if (decoded.kind !== 'account') {
     throw fail(ErrorCode.NotAccountJwt, `claim type is "${decoded.kind}", not "account"`)
   }
@@ -103,7 +117,16 @@ export function checkAccountJwt(token: string, check: AccountCheck): StoredAccou
       `issuer ${issuer} is not operator ${trust.key} (${trust.name}) nor one of its signing keys`,
     )
   }
-  const issues = accountClaimIssues(decoded.claims, check.now)
+  const issues = accountClaimIssues(decoded.claims, check.now, decoded.payloadJson)
+  // A far-future iat would win every newest-wins decision until that time comes.
+  const skew = check.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_S
+  if (meta.iat > check.now + skew) {
+    issues.push({
+      description: `issued in the future: iat ${describeIat(meta.iat)} is ${meta.iat - check.now} s after this server's time ${describeIat(check.now)}; at most ${skew} s of clock skew are accepted (--clock-skew)`,
+      blocking: true,
+      timeCheck: true,
+    })
+  }
   if (issues.some((issue) => issue.blocking || issue.timeCheck)) throw new ClaimsInvalidError(issues)
   return { ...meta, jwt: decoded.token }
 }

@@ -22,10 +22,10 @@ function decodeSegment(segment: string, what: string): Buffer {
   return Buffer.from(segment, 'base64url')
 }
 
-function parseObject(bytes: Buffer, what: string): Record<string, unknown> {
+function parseObject(json: string, what: string): Record<string, unknown> {
   let value: unknown
   try {
-    value = JSON.parse(bytes.toString('utf8'))
+    value = JSON.parse(json)
   } catch {
     throw malformed(`${what} is not JSON`)
   }
@@ -36,7 +36,7 @@ function parseObject(bytes: Buffer, what: string): Record<string, unknown> {
 }
 
 function parseHeader(segment: string): JwtHeader {
-  const header = parseObject(decodeSegment(segment, 'header'), 'header')
+  const header = parseObject(decodeSegment(segment, 'header').toString('utf8'), 'header')
   const typ = typeof header.typ === 'string' ? header.typ : ''
   const alg = typeof header.alg === 'string' ? header.alg : ''
   if (typ.toUpperCase() !== 'JWT') throw malformed(`not supported type "${typ}"`)
@@ -60,7 +60,8 @@ export function decodeJwt(input: string): DecodedJwt {
   }
   const [headerPart, payloadPart, signaturePart] = segments as [string, string, string]
   const header = parseHeader(headerPart)
-  const claims = parseObject(decodeSegment(payloadPart, 'payload'), 'payload') as ClaimsData
+  const payloadJson = decodeSegment(payloadPart, 'payload').toString('utf8')
+  const claims = parseObject(payloadJson, 'payload') as ClaimsData
   const nats = isRecord(claims.nats) ? claims.nats : undefined
   const v1 = typeof claims.type === 'string' && claims.type !== ''
   const version = v1 ? 1 : typeof nats?.version === 'number' ? nats.version : 0
@@ -70,7 +71,7 @@ export function decodeJwt(input: string): DecodedJwt {
   const kind = v1 ? (claims.type as string) : typeof nats?.type === 'string' ? nats.type : ''
   const signature = decodeSegment(signaturePart, 'signature')
   const signingInput = Buffer.from(v1 ? payloadPart : `${headerPart}.${payloadPart}`, 'ascii')
-  return { token, header, claims, version: version === 0 ? 2 : version, kind, signingInput, signature }
+  return { token, header, claims, payloadJson, version: version === 0 ? 2 : version, kind, signingInput, signature }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

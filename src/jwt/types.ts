@@ -29,6 +29,8 @@ export type DecodedJwt = {
   token: string
   header: JwtHeader
   claims: ClaimsData
+  /** The payload's JSON text, for what parsing hides (number literals, key spelling). */
+  payloadJson: string
   /** 1 when the payload has a top-level `type` (v1 layout), else `nats.version` (0 counts as 2). */
   version: number
   /** The claim type: top-level `type` for v1, `nats.type` for v2. */

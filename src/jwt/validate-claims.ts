@@ -6,6 +6,7 @@
  * @module
  */
 import { decodeJwt } from './decode.js'
+import { foldKey, goParsesInteger, unusualNumbers, type JsonPath } from './go-json.js'
 import { publicKeyProblem } from './nkeys.js'
 import type { ClaimsData } from './types.js'
 import { verifySignature } from './verify.js'
@@ -283,6 +284,85 @@ function checkFields(value: Json, fields: Fields, path: string, problems: string
   for (const [key, shape] of Object.entries(fields)) {
     checkShape(value[key], shape, path === '' ? key : `${path}.${key}`, problems)
   }
+  checkKeys(value, fields, path, problems)
+}
+
+/** Keys Go would match to a field of another spelling (`"SUB"` fills `sub`): refused, not guessed. */
+function checkKeys(value: Json, fields: Fields, path: string, problems: string[]): void {
+  for (const key of Object.keys(value)) {
+    if (Object.hasOwn(fields, key)) continue
+    const field = foldedNames(fields).get(foldKey(key))
+    if (field !== undefined) {
+      const at = path === '' ? '' : ` in ${path}`
+      problems.push(`key ${JSON.stringify(key)}${at} differs from ${JSON.stringify(field)} only in letter case: nats-server reads it as ${JSON.stringify(field)}, use that spelling alone`)
+    }
+  }
+}
+
+/**
+ * Top-level keys nats-server would read as another field (`"NATS"` as `nats`), checked before
+ * anything reads the claims; nested ones are found with the other claim issues.
+ */
+export function misspelledKeys(claims: ClaimsData): string[] {
+  const problems: string[] = []
+  checkKeys(claims, claimVersion(claims) === 1 ? ACCOUNT_V1 : ACCOUNT_V2, '', problems)
+  return problems
+}
+
+const FOLDED = new WeakMap<Fields, Map<string, string>>()
+
+/** A struct's field names by their folded form, the way Go matches keys to them. */
+function foldedNames(fields: Fields): Map<string, string> {
+  let names = FOLDED.get(fields)
+  if (names === undefined) {
+    names = new Map(Object.keys(fields).map((name) => [foldKey(name), name]))
+    FOLDED.set(fields, names)
+  }
+  return names
+}
+
+const INTEGER_SHAPES: ReadonlySet<Shape> = new Set<Shape>(['int', 'int64', 'uint', 'uint8', 'sampling'])
+
+/** The field a payload path leads to in a claim layout, with the name Go's errors give it. */
+function fieldAt(fields: Fields, path: JsonPath): { shape: Shape; name: string } | null {
+  let shape: Shape = { fields }
+  let name = ''
+  for (const step of path) {
+    if (shape === 'signingKeys' && typeof step === 'number') {
+      shape = { fields: USER_SCOPE }
+      name += `[${step}]`
+      continue
+    }
+    if (typeof shape === 'string') return null
+    if ('fields' in shape) {
+      if (typeof step !== 'string' || !Object.hasOwn(shape.fields, step)) return null
+      shape = shape.fields[step]!
+      name = name === '' ? step : `${name}.${step}`
+    } else if ('list' in shape) {
+      if (typeof step !== 'number') return null
+      shape = shape.list
+      name += `[${step}]`
+    } else {
+      if (typeof step !== 'string') return null
+      shape = shape.map
+      name += `.${step}`
+    }
+  }
+  return { shape, name }
+}
+
+/** Number literals Go cannot decode into the integer field they sit in (`1.9e9`, `5.0`, > int64). */
+function literalProblems(json: string, fields: Fields): string[] {
+  const problems: string[] = []
+  for (const { path, literal } of unusualNumbers(json)) {
+    const field = fieldAt(fields, path)
+    if (field === null || !INTEGER_SHAPES.has(field.shape)) continue
+    const unsigned = field.shape === 'uint' || field.shape === 'uint8'
+    if (!goParsesInteger(literal, unsigned)) {
+      problems.push(`json: cannot unmarshal number ${literal} into ${field.name} of type ${shapeName(field.shape)}`)
+    }
+  }
+  return problems
 }
 
 /** Go's `loadClaims`: a top-level `type` means the v1 layout, otherwise `nats.version` decides. */
@@ -291,15 +371,20 @@ function claimVersion(claims: Json): unknown {
   return isRecord(claims.nats) ? (claims.nats.version ?? 0) : 0
 }
 
-/** Why Go could not load the claim at all (JSON types, layout version), or [] when it can. */
-function loadProblems(claims: Json, v1: Fields, v2: Fields): string[] {
+/**
+ * Why Go could not load the claim at all (JSON types, number literals, keys, layout version),
+ * or [] when it can. `json` is the payload text the claims were parsed from, when there is one.
+ */
+function loadProblems(claims: Json, v1: Fields, v2: Fields, json?: string): string[] {
   const version = claimVersion(claims)
+  const fields = version === 1 ? v1 : v2
   const problems: string[] = []
-  checkFields(claims, version === 1 ? v1 : v2, '', problems)
+  checkFields(claims, fields, '', problems)
+  if (json !== undefined) problems.push(...literalProblems(json, fields))
   if (problems.length === 0 && version !== 1 && version !== 2) {
     problems.push(`library supports version 2 or less - received ${String(version)}`)
   }
-  return problems
+  return [...new Set(problems)]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -589,7 +674,7 @@ function decodeActivation(token: string): Activation | null {
   }
   const claims = decoded.claims
   if (decoded.kind !== 'activation') return null
-  if (loadProblems(claims, ACTIVATION_V1, ACTIVATION_V2).length > 0) return null
+  if (loadProblems(claims, ACTIVATION_V1, ACTIVATION_V2, decoded.payloadJson).length > 0) return null
   try {
     verifySignature(decoded)
   } catch {
@@ -958,9 +1043,9 @@ function migrateV1(nats: Json): Json {
  * Every issue the Go library would report for this account claim (warnings included), plus time
  * checks.
  */
-export function accountClaimIssues(claims: ClaimsData, nowSeconds: number): ClaimIssue[] {
+export function accountClaimIssues(claims: ClaimsData, nowSeconds: number, json?: string): ClaimIssue[] {
   const report = new Report()
-  const problems = loadProblems(claims, ACCOUNT_V1, ACCOUNT_V2)
+  const problems = loadProblems(claims, ACCOUNT_V1, ACCOUNT_V2, json)
   if (problems.length > 0) {
     for (const problem of problems) report.error(problem)
     return report.issues

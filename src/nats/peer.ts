@@ -5,9 +5,11 @@
  * the management subjects nsc uses (`$SYS.REQ.CLAIMS.UPDATE/LIST/DELETE`).
  * @module
  */
+import { createHash } from 'node:crypto'
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { AccountServerError } from '../errors.js'
 import { describeError } from '../http/status.js'
+import { describeIat } from '../jwt/account.js'
 import { decodeJwt } from '../jwt/decode.js'
 import { isAccountKey } from '../jwt/nkeys.js'
 import { verifySignature } from '../jwt/verify.js'
@@ -46,6 +48,8 @@ export class ResolverPeer {
   readonly #options: PeerOptions
   readonly #subs: Subscription[] = []
   readonly #misses = new Map<string, number>()
+  /** Delete requests already applied (by jti, or by bytes without one), until they are too old anyway. */
+  readonly #appliedDeletes = new Map<string, number>()
   #timer: ReturnType<typeof setInterval> | null = null
 
   constructor(link: NatsLink, service: AccountService, identity: ServerIdentity, logger: Logger, options: PeerOptions) {
@@ -56,7 +60,7 @@ export class ResolverPeer {
     this.#options = options
     link.listen({
       ready: (nc) => this.#subscribe(nc),
-      connected: () => void this.pull(),
+      connected: () => this.#pullSafely(),
     })
   }
 
@@ -67,7 +71,8 @@ export class ResolverPeer {
           queue,
           callback: (err, msg) => {
             if (err) return this.#logger.warn(`subscription ${subject} failed: ${err.message}`)
-            Promise.resolve(handler(msg)).catch((e: unknown) =>
+            // A throw here would reach the NATS client's read loop and end the process.
+            new Promise<void>((resolve) => resolve(handler(msg))).catch((e: unknown) =>
               this.#logger.error(`handling ${msg.subject} failed: ${(e as Error).message}`),
             )
           },
@@ -83,7 +88,7 @@ export class ResolverPeer {
     on('$SYS.REQ.CLAIMS.LIST', (msg) => this.#list(msg))
     on('$SYS.REQ.CLAIMS.DELETE', (msg) => this.#delete(msg))
     if (this.#options.packIntervalMs > 0) {
-      this.#timer = setInterval(() => void this.pull(), this.#options.packIntervalMs)
+      this.#timer = setInterval(() => this.#pullSafely(), this.#options.packIntervalMs)
       this.#timer.unref()
     }
     this.#logger.info('connected to NATS for account notifications and resolver sync')
@@ -169,8 +174,13 @@ export class ResolverPeer {
     const signer = claims.iss ?? ''
     const trusted = trust !== null && ((signer === trust.key && !trust.strict) || trust.signingKeys.has(signer))
     if (!trusted) return fail('not trusted')
-    const age = Math.floor(this.#service.now() / 1000) - (claims.iat ?? 0)
+    const nowSeconds = Math.floor(this.#service.now() / 1000)
+    const issued = claims.iat ?? 0
+    const age = nowSeconds - issued
     if (Math.abs(age) > DELETE_MAX_AGE_S) return fail(`stale request: issued ${age} s ago, at most ${DELETE_MAX_AGE_S} s are accepted`)
+    for (const [id, until] of this.#appliedDeletes) if (until < nowSeconds) this.#appliedDeletes.delete(id)
+    const id = claims.jti ? `jti ${claims.jti}` : `sha256 ${createHash('sha256').update(msg.data).digest('hex')}`
+    if (this.#appliedDeletes.has(id)) return fail(`replayed request: ${id} was already applied`)
     const accounts = claims.nats?.accounts
     if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && isAccountKey(a))) {
       return fail('malformed request')
@@ -178,13 +188,29 @@ export class ResolverPeer {
     if (trust!.systemAccount !== '' && accounts.includes(trust!.systemAccount)) {
       return fail('not allowed to delete system account')
     }
+    this.#appliedDeletes.set(id, issued + DELETE_MAX_AGE_S)
     let deleted = 0
+    // A request deletes what was issued before it: an account re-created since stays.
+    const kept: string[] = []
     for (const pubkey of accounts as string[]) {
+      const current = await this.#service.store.get(pubkey)
+      if (current !== null && current.iat >= issued) {
+        kept.push(`${pubkey} issued ${describeIat(current.iat)}`)
+        continue
+      }
       const gone = await this.#service.delete(pubkey, { kind: 'nats', detail: `delete request by ${requester} (jti ${claims.jti ?? ''})` })
       if (gone !== null) deleted++
     }
     this.#logger.info({ requester, accounts }, `deleted ${deleted} accounts`)
+    if (kept.length > 0) {
+      return fail(`deleted ${deleted} accounts; kept ${kept.length} issued at or after the request (issued ${describeIat(issued)}): ${kept.join(', ')}`)
+    }
     if (msg.reply) msg.respond(this.#identity.updateReply(undefined, { message: `deleted ${deleted} accounts` }))
+  }
+
+  /** A pull from a timer or an event: what fails is logged, never thrown out of the callback. */
+  #pullSafely(): void {
+    this.pull().catch((err: unknown) => this.#logger.error(`resolver PACK sync failed: ${(err as Error).message}`))
   }
 
   /**

@@ -42,6 +42,8 @@ export type AccountServiceOptions = {
   trust: OperatorTrust | null
   /** Milliseconds since the epoch. @default Date.now */
   now?: () => number
+  /** How far in the future a JWT's `iat` may be, in seconds. @default DEFAULT_CLOCK_SKEW_S */
+  clockSkewSeconds?: number
   /** Accounts kept as prebuilt responses. @default 100_000 */
   cacheSize?: number
   /** Tells running nats-servers about every accepted change (NATS configured). */
@@ -132,12 +134,14 @@ export class AccountService {
   readonly #onChange: AccountServiceOptions['onChange']
   readonly #announceImports: boolean
   readonly #remoteCommit: AccountServiceOptions['remoteCommit']
+  readonly #clockSkewSeconds: number | undefined
   readonly #unwatch: (() => void) | undefined
 
   constructor(options: AccountServiceOptions) {
     this.store = options.store
     this.trust = options.trust
     this.now = options.now ?? Date.now
+    this.#clockSkewSeconds = options.clockSkewSeconds
     this.#cache = new Lru(options.cacheSize ?? 100_000)
     this.#notifier = options.notifier
     this.#fallback = options.fallback
@@ -294,6 +298,7 @@ export class AccountService {
       trust: this.trust,
       expectedKey: options.expectedKey,
       now: Math.floor(this.now() / 1000),
+      clockSkewSeconds: this.#clockSkewSeconds,
     })
     if (this.#remoteCommit === undefined) return this.commit(account, options.source)
     // Another process writes: it decides newest-wins, stores, notifies and tells the others.

@@ -3,18 +3,27 @@
  * @module
  */
 import type { StoreConfig } from '../config/types.js'
+import type { Logger } from '../log/logger.js'
 import { ConfigError } from '../errors.js'
 import { countLayouts, directoryStore, probeWritable } from './drivers/directory.js'
 import { sqliteStore } from './drivers/sqlite.js'
 import type { JwtStore } from './types.js'
 
+export type OpenStoreOptions = {
+  /** Fail now when the store cannot be written (the server's start-up check). */
+  writable?: boolean
+  logger?: Logger
+  /** This process is the store's one writer: it may clean up after a killed one. */
+  writer?: boolean
+}
+
 /**
  * Opens a store. A directory laid out otherwise than configured is refused: read in the wrong
  * layout, it would look empty.
  * @throws ConfigError for a layout mismatch; StoreError when it cannot be opened, or written
- *   (`writable`, the server's start-up check)
+ *   (`writable`)
  */
-export async function openStore(config: StoreConfig, options: { writable?: boolean } = {}): Promise<JwtStore> {
+export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<JwtStore> {
   if (config.type === 'sqlite') return sqliteStore({ file: config.file })
   const { dir, shard } = config
   const { flat, sharded } = await countLayouts(dir)
@@ -28,7 +37,7 @@ export async function openStore(config: StoreConfig, options: { writable?: boole
       `store directory ${dir} is flat (${flat} JWT files at the top${sharded > 0 ? `, ${sharded} in two-character folders` : ''}): start without --shard (store.shard: false)`,
     )
   }
-  const store = await directoryStore({ dir, shard })
+  const store = await directoryStore({ dir, shard, logger: options.logger, sweepTempFiles: options.writer })
   if (options.writable) await probeWritable(dir)
   return store
 }

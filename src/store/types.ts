@@ -81,6 +81,8 @@ export interface ReadonlyJwtStore {
   list(): AsyncIterable<StoredAccount>
   /** Number of stored accounts. */
   count(): Promise<number>
+  /** Stored entries found unreadable (corrupt files), skipped until a valid JWT replaces them. */
+  unreadableEntries?(): number
   /**
    * XOR of the SHA-256 of every stored JWT that has not expired at `nowSeconds`: the hash
    * nats-server's resolvers exchange in PACK requests (32 zero bytes for none).

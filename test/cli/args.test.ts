@@ -87,6 +87,13 @@ describe('flags', () => {
     })
   })
 
+  it('takes --clock-skew as a duration and refuses anything else as a usage error', () => {
+    const { command, flags } = parseCommandLine(['--clock-skew', '90s'])
+    expect(configFromFlags_(flags, command).clockSkewMs).toBe(90_000)
+    const bad = parseCommandLine(['--clock-skew', 'later'])
+    expect(() => configFromFlags_(bad.flags, bad.command)).toThrow('--clock-skew: expected milliseconds or a duration like "2s", got "later"')
+  })
+
   it('parses host:port as Go did', () => {
     expect(parseHostPort('127.0.0.1:9090')).toEqual({ host: '127.0.0.1', port: 9090 })
     expect(parseHostPort(':0')).toEqual({ host: '', port: 0 })

@@ -186,6 +186,16 @@ describe('precedence: defaults < file < environment', () => {
     expect(config.store).toEqual({ type: 'directory', dir: '/from-file', shard: true })
   })
 
+  it('reads the clock skew from clock_skew and NATS_ACCOUNTS_CLOCK_SKEW (the variable wins)', async () => {
+    const file = await configFile('clock_skew: "10m"\n')
+    expect((await loadConfig({ file, env: {} })).config.clockSkewMs).toBe(600_000)
+    expect((await loadConfig({ file, env: { NATS_ACCOUNTS_CLOCK_SKEW: '30s' } })).config.clockSkewMs).toBe(30_000)
+    expect((await loadConfig({ env: {} })).config.clockSkewMs).toBe(300_000)
+    await expect(loadConfig({ env: { NATS_ACCOUNTS_CLOCK_SKEW: 'soon' } })).rejects.toThrow(
+      'NATS_ACCOUNTS_CLOCK_SKEW (clockskew): expected milliseconds or a duration like "2s", got "soon"',
+    )
+  })
+
   it('names the variable of a bad value', async () => {
     await expect(loadConfig({ env: { NATS_ACCOUNTS_HTTP_PORT: 'x' } })).rejects.toThrow(
       'NATS_ACCOUNTS_HTTP_PORT (http.port): expected an integer, got "x"',

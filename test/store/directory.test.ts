@@ -65,15 +65,18 @@ describe('directory store layout', () => {
     expect(await store.count()).toBe(1)
   })
 
-  it('reports a corrupt file as a read error naming the file', async () => {
+  it('treats a corrupt file as absent: skipped by list and count, replaced by the next put', async () => {
     const dir = await tempDir()
     const pubkey = newKey('account').publicKey
     await writeFile(join(dir, `${pubkey}.jwt`), 'garbage')
     const store = await directoryStore({ dir })
-    await expect(store.get(pubkey)).rejects.toMatchObject({
-      code: 'ERR_STORE_READ',
-      message: expect.stringContaining(`${pubkey}.jwt does not hold a JWT`),
-    })
+    expect(await store.get(pubkey)).toBeNull()
+    expect(store.unreadableEntries?.()).toBe(1)
+    expect(await store.count()).toBe(0)
+    const account = accountVersion(pubkey, 1000)
+    expect((await store.put(account)).outcome).toBe('stored')
+    expect(await store.get(pubkey)).toEqual(account)
+    expect(store.unreadableEntries?.()).toBe(0)
   })
 
   it('leaves no temp files behind after many writes', async () => {

@@ -5,12 +5,13 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { StoreError } from '../../errors.js'
 import { readStoredMeta } from '../../jwt/decode.js'
+import type { Logger } from '../../log/logger.js'
 import { KeyLock } from '../utils/key-lock.js'
-import { DirectorySyncer, writeFileAtomic } from '../utils/atomic-write.js'
+import { DirectorySyncer, isTempFileFor, writeFileAtomic } from '../utils/atomic-write.js'
 import { decidePut, putResult, xorInto, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
 
 export const DRIVER_NAME = 'directory'
@@ -23,6 +24,14 @@ export type DirectoryStoreOptions = {
    * @default false
    */
   shard?: boolean
+  /** Where file paths go: errors name accounts, never paths (they reach HTTP answers). */
+  logger?: Logger
+  /**
+   * Removes the temp files a killed writer left (`.<pubkey>.jwt.<hex>.tmp`). Only the one
+   * writing process may do it: another one's in-flight temp files look the same.
+   * @default false
+   */
+  sweepTempFiles?: boolean
 }
 
 type Digest = { sha256: Buffer; exp: number }
@@ -66,7 +75,7 @@ export async function probeWritable(dir: string): Promise<void> {
 const WRITE_FIX = "give the server's user write access to it (owner and mode of the folder, a read-write volume), or choose another -dir"
 
 export async function directoryStore(options: DirectoryStoreOptions): Promise<JwtStore> {
-  const { dir } = options
+  const { dir, logger } = options
   const shard = options.shard ?? false
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 })
@@ -75,6 +84,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
       cause: err,
     })
   }
+  if (options.sweepTempFiles) await sweepTempFiles(dir, shard, logger)
   const locks = new KeyLock()
   const syncer = new DirectorySyncer()
   const shardsMade = new Set<string>()
@@ -90,7 +100,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
       digests = index
       for (const pubkey of await keys()) {
         if (index.has(pubkey)) continue
-        const account = await load(pubkey)
+        const account = await load(pubkey, pathOf(pubkey), true)
         if (account !== null && !index.has(pubkey)) index.set(pubkey, digestOf(account))
       }
       return index
@@ -103,22 +113,56 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
   const pathOf = (pubkey: string) =>
     shard ? join(dir, pubkey.slice(-2), `${pubkey}.jwt`) : join(dir, `${pubkey}.jwt`)
 
-  /** A JWT file, or null when missing; `path` defaults to the account's live file. */
-  async function load(pubkey: string, path = pathOf(pubkey)): Promise<StoredAccount | null> {
+  /** Live accounts whose file holds no JWT: served, listed and hashed as absent. */
+  const unreadable = new Set<string>()
+  /** Paths already logged as unreadable, so a scan logs each once. */
+  const reported = new Set<string>()
+
+  /** The failure logged with its path; the error names the account only. */
+  const failure = (op: 'read' | 'write', pubkey: string, path: string, err: unknown) => {
+    logger?.error({ account: pubkey, path }, `cannot ${op} ${path}: ${message(err)}`)
+    return new StoreError(DRIVER_NAME, op, `cannot ${op} the JWT of account ${pubkey}: ${osReason(err)}`, { cause: err })
+  }
+
+  const markUnreadable = (pubkey: string, path: string, live: boolean, reason: string) => {
+    if (live) unreadable.add(pubkey)
+    if (reported.has(path)) return
+    reported.add(path)
+    logger?.error({ account: pubkey, path }, `${path} holds no usable JWT, treated as absent until a valid JWT replaces it: ${reason}`)
+  }
+
+  const markReadable = (pubkey: string, path: string) => {
+    unreadable.delete(pubkey)
+    reported.delete(path)
+  }
+
+  /**
+   * A JWT file, or null when missing or not holding a JWT (logged once, counted); `path`
+   * defaults to the account's live file. With `skipFailures`, a file the OS cannot read is
+   * skipped the same way (scans), otherwise it fails the call.
+   */
+  async function load(pubkey: string, path = pathOf(pubkey), skipFailures = false): Promise<StoredAccount | null> {
+    const live = path === pathOf(pubkey)
     let text: string
     try {
       text = await readFile(path, 'utf8')
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-      throw new StoreError(DRIVER_NAME, 'read', `cannot read ${path}: ${message(err)}`, { cause: err })
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (live) markReadable(pubkey, path)
+        return null
+      }
+      if (!skipFailures) throw failure('read', pubkey, path, err)
+      markUnreadable(pubkey, path, live, message(err))
+      return null
     }
     try {
       const jwt = text.trim()
-      return { ...readStoredMeta(jwt), pubkey, jwt }
+      const account = { ...readStoredMeta(jwt), pubkey, jwt }
+      if (live) markReadable(pubkey, path)
+      return account
     } catch (err) {
-      throw new StoreError(DRIVER_NAME, 'read', `${path} does not hold a JWT: ${message(err)}`, {
-        cause: err,
-      })
+      markUnreadable(pubkey, path, live, message(err))
+      return null
     }
   }
 
@@ -134,8 +178,9 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
       }
       await writeFileAtomic(path, account.jwt, { syncer })
     } catch (err) {
-      throw new StoreError(DRIVER_NAME, 'write', `cannot write ${path}: ${message(err)}`, { cause: err })
+      throw failure('write', account.pubkey, path, err)
     }
+    markReadable(account.pubkey, path)
   }
 
   async function keys(): Promise<string[]> {
@@ -155,7 +200,8 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
         await collect(dir)
       }
     } catch (err) {
-      throw new StoreError(DRIVER_NAME, 'read', `cannot list ${dir}: ${message(err)}`, { cause: err })
+      logger?.error({ path: dir }, `cannot list ${dir}: ${message(err)}`)
+      throw new StoreError(DRIVER_NAME, 'read', `cannot list the store directory: ${osReason(err)}`, { cause: err })
     }
     return found.sort()
   }
@@ -166,13 +212,14 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     get: load,
     async *list() {
       for (const pubkey of await keys()) {
-        const account = await load(pubkey)
+        const account = await load(pubkey, pathOf(pubkey), true)
         if (account !== null) yield account
       }
     },
     async count() {
-      return (await keys()).length
+      return (await keys()).filter((pubkey) => !unreadable.has(pubkey)).length
     },
+    unreadableEntries: () => unreadable.size,
     async hash(nowSeconds) {
       const hash = new Uint8Array(32)
       for (const { sha256, exp } of (await digestIndex()).values()) {
@@ -203,7 +250,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
           await rename(path, `${path}.deleted`)
           await syncer.sync(dirname(path))
         } catch (err) {
-          throw new StoreError(DRIVER_NAME, 'write', `cannot delete ${path}: ${message(err)}`, { cause: err })
+          throw failure('write', pubkey, path, err)
         }
         digests?.delete(pubkey)
         return current
@@ -217,6 +264,38 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
+}
+
+/** An OS error without the path Node appends to its message ("EISDIR: illegal operation on a directory"). */
+function osReason(err: unknown): string {
+  const text = message(err)
+  const { code } = err as NodeJS.ErrnoException
+  if (typeof code !== 'string') return text
+  const comma = text.indexOf(', ')
+  return text.startsWith(`${code}: `) && comma !== -1 ? text.slice(0, comma) : code
+}
+
+/** Removes what writers killed mid-write left: our own temp-file names only, real JWTs stay. */
+async function sweepTempFiles(dir: string, shard: boolean, logger: Logger | undefined): Promise<void> {
+  const folders = [dir]
+  let removed = 0
+  try {
+    if (shard) {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        if (entry.isDirectory() && SHARD_DIR.test(entry.name)) folders.push(join(dir, entry.name))
+      }
+    }
+    for (const folder of folders) {
+      for (const name of await readdir(folder)) {
+        if (!isTempFileFor(name, JWT_FILE)) continue
+        await rm(join(folder, name), { force: true })
+        removed++
+      }
+    }
+  } catch (err) {
+    throw new StoreError(DRIVER_NAME, 'write', `cannot remove the temp files left in ${dir}: ${message(err)}`, { cause: err })
+  }
+  if (removed > 0) logger?.info(`removed ${removed} temp files left by an interrupted write in ${dir}`)
 }
 
 /**

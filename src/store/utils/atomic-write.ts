@@ -13,6 +13,14 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
 }
 
+const TEMP_FILE = /^\.(.+)\.[0-9a-f]{12}\.tmp$/
+
+/** Whether `name` is a temp file `tempPathFor` made for a file whose name matches `target`. */
+export function isTempFileFor(name: string, target: RegExp): boolean {
+  const match = TEMP_FILE.exec(name)
+  return match !== null && target.test(match[1]!)
+}
+
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
