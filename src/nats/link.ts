@@ -10,7 +10,6 @@ import { readFile } from 'node:fs/promises'
 import {
   connect,
   credsAuthenticator,
-  NoRespondersError,
   RequestError,
   type NatsConnection,
   type Status,
@@ -83,11 +82,6 @@ export async function readCredentials(path: string): Promise<NatsCredentials> {
 type UrlAuth = { user: string; pass: string } | { token: string }
 
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)?([^@/]*)@/i
-
-/** No subscriber for the subject: `request` wraps it in a RequestError, `requestMany` does not. */
-export function isNoResponders(err: unknown): boolean {
-  return err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders())
-}
 
 /** A NATS URL without its password or token (`nats://user:[REDACTED]@host:4222`). */
 export function redactUrl(url: string): string {
@@ -258,7 +252,7 @@ export class NatsLink implements NatsState {
       this.#identityProblem = null
     } catch (err) {
       // A timeout proves nothing (an old or busy server): only "no responders" does.
-      if (!isNoResponders(err)) return
+      if (!(err instanceof RequestError && err.isNoResponders())) return
       const { credentials, systemAccount } = this.#options
       const needed = systemAccount === '' ? 'the system account' : `the system account ${systemAccount}`
       const who = credentials

@@ -9,7 +9,7 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from '../log/logger.js'
 import type { StoredAccount } from '../store/types.js'
-import { isNoResponders, type NatsLink } from './link.js'
+import type { NatsLink } from './link.js'
 
 export type NotifyReport = {
   /** False when not sent: NATS was down (it waits for the next connection), or the NATS user is not in the system account. */
@@ -118,10 +118,8 @@ export class Notifier {
       report.summary = summarize(report)
       return report
     } catch (err) {
-      if (isNoResponders(err)) {
-        // Published, but no nats-server is listening: nothing to wait for, nothing to retry.
-        return { sent: true, updated: 0, skipped: 0, failed: [], firstAppliedMs: null, summary: 'notification sent; no nats-server answered' }
-      }
+      // Every nats-server answers update requests from the system account: "no responders"
+      // means a user of another account (the link names it), so the change is kept too.
       return this.#keep(account, (err as Error).message)
     }
   }

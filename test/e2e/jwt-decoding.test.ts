@@ -20,7 +20,7 @@ function signRaw(payload: string, signer: Signer): string {
   return `${input}.${signer.sign(Buffer.from(input)).toString('base64url')}`
 }
 
-const PREFIX = 'The server was unable to update your account JWT. One more more validation issues occurred.\n\t - '
+const PREFIX = 'The server was unable to update your account JWT. One more more validation issues occurred.\nOne or more validation issues occurred:\n\t - '
 
 describe('POST of a JWT nats-server cannot decode', () => {
   it('answers 400 with the reason and stores nothing; --clock-skew bounds a future iat', async () => {
@@ -43,7 +43,7 @@ describe('POST of a JWT nats-server cannot decode', () => {
     expect(exponent.status).toBe(400)
     // Both issues: nats-server cannot read it, and read as a number it is in 2030.
     expect(exponent.body).toMatch(
-      /^The server was .*\n\t - json: cannot unmarshal number 1\.9e9 into iat of type int64\n\n\t - issued in the future: iat 2030-03-17T17:46:40Z \(iat 1900000000\) is \d+ s after/,
+      /^The server was .*\nOne or more validation issues occurred:\n\t - json: cannot unmarshal number 1\.9e9 into iat of type int64\n\n\t - issued in the future: iat 2030-03-17T17:46:40Z \(iat 1900000000\) is \d+ s after/,
     )
     expect(await post(account, signRaw(payload(String(now), `,"SUB":"${newKey('account').publicKey}"`), operator))).toEqual({
       status: 400,

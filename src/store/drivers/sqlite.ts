@@ -35,6 +35,8 @@ export type SqliteStoreOptions = {
 }
 
 const SCHEMA_VERSION = 2
+/** Error codes (SQLite's, the file system's) of a store the server's user cannot write. */
+const NOT_WRITABLE = /^(SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_PERM|EACCES|EPERM|EROFS)/
 const LIST_PAGE = 500
 
 /** Each entry takes the schema from the previous version to the next. */
@@ -87,13 +89,14 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     db.pragma('busy_timeout = 10000')
     db.pragma('foreign_keys = ON')
     migrate(db)
-    // A database SQLite could open only read-only fails here, not at the first POST.
-    db.transaction(() => db.pragma(`user_version = ${SCHEMA_VERSION}`)).immediate()
   } catch (err) {
+    const denied = NOT_WRITABLE.test((err as { code?: string }).code ?? '')
     throw new StoreError(
       DRIVER_NAME,
       'write',
-      `cannot open ${file} for writing: ${(err as Error).message}; give the server's user write access to the file and its folder (owner and mode, a read-write volume), or choose another --sqlite file`,
+      denied
+        ? `cannot open ${file} for writing: ${(err as Error).message}; give the server's user write access to the file and its folder (owner and mode, a read-write volume), or choose another --sqlite file`
+        : `cannot open ${file}: ${(err as Error).message}`,
       { cause: err },
     )
   }
