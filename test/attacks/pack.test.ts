@@ -98,6 +98,31 @@ describe('concurrent packs of every account', () => {
     expect([gauge(text, 'streaming'), gauge(text, 'waiting')]).toEqual([0, 0])
   })
 
+  it('gives the turns of clients that leave, streaming or waiting, to the next ones', { timeout: 40_000 }, async () => {
+    const { file, pack } = await filledStore()
+    const server = await startAccountServer({ store: { type: 'sqlite', file } })
+    servers.push(server)
+    const port = Number(new URL(server.base).port)
+    const clients = await Promise.all(Array.from({ length: 10 }, () => open(port)))
+    for (const { socket } of clients) {
+      socket.pause()
+      socket.write('GET /jwt/v1/pack?max=-1 HTTP/1.1\r\nHost: x\r\n\r\n')
+    }
+    const metricsText = async () => (await fetch(`${server.base}/metrics`)).text()
+    await waitFor(async () => {
+      const text = await metricsText()
+      return gauge(text, 'streaming') === 2 && gauge(text, 'waiting') === 8
+    }, { timeoutMs: 20_000, message: '2 packs streaming and 8 waiting' })
+    for (const { socket } of clients) socket.destroy()
+    await waitFor(async () => {
+      const text = await metricsText()
+      return gauge(text, 'streaming') === 0 && gauge(text, 'waiting') === 0
+    }, { timeoutMs: 20_000, message: 'every turn given back' })
+    const res = await fetch(`${server.base}/jwt/v1/pack?max=-1`)
+    expect(res.status).toBe(200)
+    expect((await res.text()) === pack).toBe(true)
+  })
+
   it('answers max=N with the first N lines and an empty store with an empty body', async () => {
     const { file, pack } = await filledStore()
     const server = await startAccountServer({ store: { type: 'sqlite', file } })

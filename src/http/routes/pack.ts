@@ -132,6 +132,13 @@ export function packRoutes(options: PackRoutesOptions): Hono {
         headers: { ...TEXT_HEADERS, 'Retry-After': '1' },
       })
     }
+    // A client gone while waiting or reading gives its turn back.
+    const { signal } = c.req.raw
+    if (signal.aborted) {
+      release()
+      return new Response(null, { status: 503 })
+    }
+    signal.addEventListener('abort', release, { once: true })
     const lines = service.pack(limit)
     let first: IteratorResult<string>
     try {
