@@ -53,25 +53,34 @@ function gauge(metrics: string, state: string): number {
   return Number(new RegExp(`^nats_accounts_pack_streams\\{state="${state}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN)
 }
 
-describe('concurrent packs of every account', () => {
-  it('stream two at a time, queue the next 8, refuse the rest with 503, and serve GETs meanwhile', { timeout: 40_000 }, async () => {
-    const { file, pack, someKey } = await filledStore()
-    expect(pack.length).toBeGreaterThan(5 * 1024 * 1024)
-    const server = await startAccountServer({ store: { type: 'sqlite', file } })
-    servers.push(server)
-    const port = Number(new URL(server.base).port)
+/** The pack streams gauge (streaming, waiting), from a running server's `/metrics`. */
+async function packStreams(server: RunningAccountServer): Promise<[number, number]> {
+  const text = await (await fetch(`${server.base}/metrics`)).text()
+  return [gauge(text, 'streaming'), gauge(text, 'waiting')]
+}
 
-    // Clients that ask and do not read: their packs hold a turn for as long as they wait.
-    const clients = await Promise.all(Array.from({ length: 10 }, () => open(port)))
-    for (const { socket } of clients) {
-      socket.pause()
-      socket.write('GET /jwt/v1/pack?max=-1 HTTP/1.1\r\nHost: x\r\n\r\n')
-    }
-    const metricsText = async () => (await fetch(`${server.base}/metrics`)).text()
-    await waitFor(async () => {
-      const text = await metricsText()
-      return gauge(text, 'streaming') === 2 && gauge(text, 'waiting') === 8
-    }, { timeoutMs: 20_000, message: '2 packs streaming and 8 waiting' })
+/**
+ * A server on the filled store, and 10 clients that ask for every account and do not read:
+ * once 2 packs stream and 8 wait, as each holds its turn for as long as it does not read.
+ */
+async function heldTurns() {
+  const store = await filledStore()
+  const server = await startAccountServer({ store: { type: 'sqlite', file: store.file } })
+  servers.push(server)
+  const port = Number(new URL(server.base).port)
+  const clients = await Promise.all(Array.from({ length: 10 }, () => open(port)))
+  for (const { socket } of clients) {
+    socket.pause()
+    socket.write('GET /jwt/v1/pack?max=-1 HTTP/1.1\r\nHost: x\r\n\r\n')
+  }
+  await waitFor(async () => (await packStreams(server)).join() === '2,8', { timeoutMs: 20_000, message: '2 packs streaming and 8 waiting' })
+  return { ...store, server, clients }
+}
+
+describe('concurrent packs of every account', () => {
+  it('stream two at a time, queue the next 8, refuse the rest with 503, and serve GETs meanwhile', { timeout: 60_000 }, async () => {
+    const { pack, someKey, server, clients } = await heldTurns()
+    expect(pack.length).toBeGreaterThan(5 * 1024 * 1024)
 
     const refused = await fetch(`${server.base}/jwt/v1/pack?max=-1`)
     expect(refused.status).toBe(503)
@@ -84,18 +93,26 @@ describe('concurrent packs of every account', () => {
     let most = 0
     for (const { socket } of clients) socket.resume()
     const bodies = await waitFor(async () => {
-      most = Math.max(most, gauge(await metricsText(), 'streaming'))
+      most = Math.max(most, (await packStreams(server))[0])
       // The last chunk of a chunked body ends it: only then is a (costly) parse worth it.
       const allRead = clients.every(({ seen }) => seen.tail.endsWith('\r\n0\r\n\r\n'))
       return allRead ? clients.map(({ seen }) => response(seen.text)) : null
-    }, { timeoutMs: 40_000, intervalMs: 100, message: 'every pack read' })
+    }, { timeoutMs: 50_000, intervalMs: 100, message: 'every pack read' })
     expect(most).toBeLessThanOrEqual(2)
     for (const answer of bodies) {
       expect(answer?.head).toMatch(/^HTTP\/1\.1 200 /)
       expect(answer?.body === pack).toBe(true)
     }
-    const text = await metricsText()
-    expect([gauge(text, 'streaming'), gauge(text, 'waiting')]).toEqual([0, 0])
+    expect(await packStreams(server)).toEqual([0, 0])
+  })
+
+  it('gives the turns of clients that leave, streaming or waiting, to the next ones', { timeout: 40_000 }, async () => {
+    const { pack, server, clients } = await heldTurns()
+    for (const { socket } of clients) socket.destroy()
+    await waitFor(async () => (await packStreams(server)).join() === '0,0', { timeoutMs: 20_000, message: 'every turn given back' })
+    const res = await fetch(`${server.base}/jwt/v1/pack?max=-1`)
+    expect(res.status).toBe(200)
+    expect((await res.text()) === pack).toBe(true)
   })
 
   it('answers max=N with the first N lines and an empty store with an empty body', async () => {
