@@ -39,7 +39,9 @@ export async function runPrimary(count: number, logger: Logger): Promise<number>
   let stopping = false
 
   const send = (worker: Worker, message: ToWorker) => {
-    if (worker.isConnected()) worker.send(message)
+    // A worker killed a moment ago can still look connected: the write fails (EPIPE), which
+    // without a callback is an 'error' event that ends this process. Its exit answers what it owed.
+    if (worker.isConnected()) worker.send(message, undefined, (err) => err && logger.debug(`worker ${worker.id}: ${err.message}`))
   }
 
   /** A write not made: the client is told to retry (503), never left waiting. */

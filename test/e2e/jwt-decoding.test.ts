@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { GO_CLAIMS_INVALID } from '../../src/http/status.js'
 import { startServer, type RunningServer } from '../helpers/cli.js'
 import { mintAccount, mintOperator, newKey, UNLIMITED, type Signer } from '../helpers/mint.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -20,7 +21,6 @@ function signRaw(payload: string, signer: Signer): string {
   return `${input}.${signer.sign(Buffer.from(input)).toString('base64url')}`
 }
 
-const PREFIX = 'The server was unable to update your account JWT. One more more validation issues occurred.\nOne or more validation issues occurred:\n\t - '
 
 describe('POST of a JWT nats-server cannot decode', () => {
   it('answers 400 with the reason and stores nothing; --clock-skew bounds a future iat', async () => {
@@ -41,17 +41,17 @@ describe('POST of a JWT nats-server cannot decode', () => {
 
     const exponent = await post(account, signRaw(payload('1.9e9'), operator))
     expect(exponent.status).toBe(400)
+    expect(exponent.body.startsWith(GO_CLAIMS_INVALID)).toBe(true)
     // Both issues: nats-server cannot read it, and read as a number it is in 2030.
-    expect(exponent.body).toMatch(
-      /^The server was .*\nOne or more validation issues occurred:\n\t - json: cannot unmarshal number 1\.9e9 into iat of type int64\n\n\t - issued in the future: iat 2030-03-17T17:46:40Z \(iat 1900000000\) is \d+ s after/,
-    )
-    expect(await post(account, signRaw(payload(String(now), `,"SUB":"${newKey('account').publicKey}"`), operator))).toEqual({
-      status: 400,
-      body: `${PREFIX}key "SUB" differs from "sub" only in letter case: nats-server reads it as "sub", use that spelling alone\n\n`,
-    })
+    expect(exponent.body).toContain('\t - json: cannot unmarshal number 1.9e9 into iat of type int64\n')
+    expect(exponent.body).toMatch(/\t - issued in the future: iat 2030-03-17T17:46:40Z \(iat 1900000000\) is \d+ s after/)
+    const subject = await post(account, signRaw(payload(String(now), `,"SUB":"${newKey('account').publicKey}"`), operator))
+    expect(subject.status).toBe(400)
+    expect(subject.body).toContain('\t - key "SUB" differs from "sub" only in letter case: nats-server reads it as "sub", use that spelling alone\n')
     const future = await post(account, mintAccount(account, operator, { iat: now + 7200 }))
     expect(future.status).toBe(400)
-    expect(future.body).toMatch(new RegExp(`^${PREFIX.replace(/[.\t\n]/g, '\\$&')}issued in the future: iat \\S+ \\(iat ${now + 7200}\\) is \\d+ s after this server's time \\S+ \\(iat \\d+\\); at most 3600 s of clock skew are accepted`))
+    expect(future.body).toMatch(/\t - issued in the future: iat \S+ \(iat \d+\) is \d+ s after this server's time \S+ \(iat \d+\); at most 3600 s of clock skew are accepted/)
+    expect(future.body).toContain(`(iat ${now + 7200})`)
     expect(await stored(account)).toBe(404)
 
     const withinSkew = mintAccount(account, operator, { iat: now + 1800 })

@@ -119,9 +119,9 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
   const reported = new Set<string>()
 
   /** The failure logged with its path; the error names the account only. */
-  const failure = (op: 'read' | 'write', pubkey: string, path: string, err: unknown) => {
-    logger?.error({ account: pubkey, path }, `cannot ${op} ${path}: ${message(err)}`)
-    return new StoreError(DRIVER_NAME, op, `cannot ${op} the JWT of account ${pubkey}: ${osReason(err)}`, { cause: err })
+  const failure = (op: 'read' | 'write', verb: string, pubkey: string, path: string, err: unknown) => {
+    logger?.error({ account: pubkey, path }, `cannot ${verb} ${path}: ${message(err)}`)
+    return new StoreError(DRIVER_NAME, op, `cannot ${verb} the JWT of account ${pubkey}: ${osReason(err)}`, { cause: err })
   }
 
   const markUnreadable = (pubkey: string, path: string, live: boolean, reason: string) => {
@@ -151,7 +151,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
         if (live) markReadable(pubkey, path)
         return null
       }
-      if (!skipFailures) throw failure('read', pubkey, path, err)
+      if (!skipFailures) throw failure('read', 'read', pubkey, path, err)
       markUnreadable(pubkey, path, live, message(err))
       return null
     }
@@ -178,7 +178,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
       }
       await writeFileAtomic(path, account.jwt, { syncer })
     } catch (err) {
-      throw failure('write', account.pubkey, path, err)
+      throw failure('write', 'write', account.pubkey, path, err)
     }
     markReadable(account.pubkey, path)
   }
@@ -250,7 +250,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
           await rename(path, `${path}.deleted`)
           await syncer.sync(dirname(path))
         } catch (err) {
-          throw failure('write', pubkey, path, err)
+          throw failure('write', 'delete', pubkey, path, err)
         }
         digests?.delete(pubkey)
         return current
