@@ -78,7 +78,7 @@ describe('--workers 2: the writing worker killed under load', () => {
     await writeFile(join(dir, 'op.jwt'), mintOperator(operator))
     const server = await startServer(['--sqlite', join(dir, 'a.db'), '-operator', join(dir, 'op.jwt'), '--workers', '2'])
     servers.push(server)
-    await waitFor(() => server.logs().includes('all 2 workers are serving'), { message: 'both workers serving' })
+    await waitFor(() => server.logs().includes('all 2 workers are serving'), { timeoutMs: 30_000, message: 'both workers serving' })
     const victim = await workerPid(server.child.pid!, 1)
     const url = (account: string) => `${server.base}/jwt/v1/accounts/${account}`
     const jwts = new Map<string, string>()
