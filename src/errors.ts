@@ -73,3 +73,11 @@ export class ConfigError extends AccountServerError {
     this.name = 'ConfigError'
   }
 }
+
+/** A command line that cannot be run as given (exit code 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}

@@ -3,9 +3,9 @@
  * `--x`), plus our own `--shard` and `--version`.
  * @module
  */
-import { homedir } from 'node:os'
 import { parseArgs } from 'node:util'
-import { ConfigError } from '../errors.js'
+import type { CliFlags } from '../config/flags.js'
+import { UsageError } from '../errors.js'
 
 export const USAGE = `Usage:
   nats-accounts [serve] [options]      run the server
@@ -26,7 +26,7 @@ Options:
   -hp <host:port>       listen address (default: localhost:9090; ":9090" listens everywhere)
   --metrics-hp <host:port>  serve /metrics on this address only (default: on the -hp address)
   -primary <url>        account server to import every JWT from at start-up (its /jwt/v1/pack)
-  --workers N|auto      processes serving the same port (default 1; auto: one per CPU)
+  --workers N|auto      processes serving the same port (default 1; auto: one per CPU the container allows)
   --clock-skew <duration>  how far in the future a JWT's iat may be (default 5m)
   --dry-run             import/export: show what would happen, change nothing
   --format dir|config   export: the target kind (default dir; - and *.conf need it)
@@ -44,46 +44,12 @@ Options:
   -nsc, -ro             removed Go features: exit 1 with how to migrate
 `
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'UsageError'
-  }
-}
-
 export type Command =
   | { name: 'serve' }
   | { name: 'import'; source: string }
   | { name: 'export'; target: string; format: ExportFormat }
 
 export type ExportFormat = 'dir' | 'config'
-
-export type CliFlags = {
-  config?: string
-  dir?: string
-  sqlite?: string
-  shard: boolean
-  dryRun: boolean
-  format?: string
-  logFormat?: string
-  workers?: string
-  clockSkew?: string
-  systemAccount?: string
-  operator?: string
-  hostPort?: string
-  metricsHostPort?: string
-  nats?: string
-  creds?: string
-  primary?: string
-  debug: boolean
-  trace: boolean
-  dump: boolean
-  help: boolean
-  version: boolean
-  /** Removed Go features, kept only to explain the migration. */
-  nsc?: string
-  readOnly: boolean
-}
 
 export const OPTIONS = {
   c: { type: 'string' },
@@ -235,32 +201,4 @@ function flagsOf(v: ParsedValues): CliFlags {
     nsc: v.nsc,
     readOnly: v.ro ?? false,
   }
-}
-
-/** Go's `net.SplitHostPort` plus a numeric port check, as the Go server's `-hp` did. */
-export function parseHostPort(value: string): { host: string; port: number } {
-  const fail = (why: string) => new ConfigError(`error parsing hostport: address ${value}: ${why}`)
-  let host: string
-  let portText: string
-  if (value.startsWith('[')) {
-    const end = value.indexOf(']')
-    if (end === -1) throw fail('missing \']\' in address')
-    host = value.slice(1, end)
-    if (value[end + 1] !== ':') throw fail('missing port in address')
-    portText = value.slice(end + 2)
-  } else {
-    const colon = value.lastIndexOf(':')
-    if (colon === -1) throw fail('missing port in address')
-    host = value.slice(0, colon)
-    if (host.includes(':')) throw fail('too many colons in address')
-    portText = value.slice(colon + 1)
-  }
-  if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw fail(`invalid port "${portText}"`)
-  return { host, port: Number(portText) }
-}
-
-/** `~` and `~/...` expanded as the Go server did for -dir. */
-export function expandHome(path: string): string {
-  if (path === '~') return homedir()
-  return path.startsWith('~/') ? homedir() + path.slice(1) : path
 }

@@ -23,10 +23,16 @@ type Entry = {
   set(layer: Layer, value: never): void
 }
 
-const NSC_REMOVED =
-  'support for direct access of the nsc folder has been removed: use a dedicated store directory and specify the operator jwt path instead'
-const RO_REMOVED =
-  'support for read only directory access with file system updates has been removed: use a dedicated store directory and specify the operator jwt path instead'
+const MIGRATION_HINT = [
+  'use a dedicated store directory and specify the operator jwt path instead',
+  'synchronize using: nsc push --all --account-jwt-server-url <account-server-host-port>/jwt/v1',
+]
+/** What the Go server said of its removed features, line by line (flags, config keys). */
+export const NSC_REMOVED = ['support for direct access of the nsc folder has been removed', ...MIGRATION_HINT]
+export const RO_REMOVED = [
+  'support for read only directory access with file system updates has been removed',
+  ...MIGRATION_HINT,
+]
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error']
 const FORMATS: readonly LogFormat[] = ['text', 'json']
@@ -62,8 +68,8 @@ const ENTRIES: Record<string, Entry> = {
   'store.dir': { kind: 'string', env: 'STORE_DIR', set: (l, v: string) => (l.store.dir = v) },
   'store.shard': { kind: 'bool', env: 'STORE_SHARD', set: (l, v: boolean) => (l.store.shard = v) },
   'store.cleanupinterval': { kind: 'int', set: () => undefined },
-  'store.nsc': { kind: 'string', set: () => { throw new ConfigError(NSC_REMOVED) } },
-  'store.readonly': { kind: 'bool', set: (_l, v: boolean) => { if (v) throw new ConfigError(RO_REMOVED) } },
+  'store.nsc': { kind: 'string', set: () => { throw new ConfigError(NSC_REMOVED.slice(0, 2).join(': ')) } },
+  'store.readonly': { kind: 'bool', set: (_l, v: boolean) => { if (v) throw new ConfigError(RO_REMOVED.slice(0, 2).join(': ')) } },
   operatorjwtpath: { kind: 'string', set: (l, v: string) => (l.config.operator = v) },
   systemaccountjwtpath: { kind: 'string', set: (l, v: string) => (l.config.systemAccountJwt = v) },
   signrequestsubject: {
@@ -117,12 +123,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], what: str
   return value as T
 }
 
-export const ENV_PREFIX = 'NATS_ACCOUNTS_'
-
-/** The documented environment variables, for the README and `-h`. */
-export const ENV_KEYS = Object.entries(ENTRIES)
-  .filter(([, e]) => e.env)
-  .map(([key, e]) => ({ name: `${ENV_PREFIX}${e.env}`, key }))
+const ENV_PREFIX = 'NATS_ACCOUNTS_'
 
 const normalise = (key: string) => key.toLowerCase().replace(/[_-]/g, '')
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { expandHome, parseCommandLine, parseHostPort } from '../../src/cli/args.js'
-import { applyFlags, main } from '../../src/cli/main.js'
+import { parseCommandLine, type Command } from '../../src/cli/args.js'
+import { main } from '../../src/cli/main.js'
+import { applyFlags, expandHome, parseHostPort, type CliFlags } from '../../src/config/flags.js'
 import { defaultConfig } from '../../src/config/types.js'
 import { homedir } from 'node:os'
 
 const parseFlags = (argv: string[]) => parseCommandLine(argv).flags
-const configFromFlags_ = (...args: [Parameters<typeof applyFlags>[1], Parameters<typeof applyFlags>[2]?]) =>
-  applyFlags(defaultConfig(), ...args)
+const configFromFlags_ = (flags: CliFlags, command?: Command) => applyFlags(defaultConfig(), flags, command?.name)
 
 describe('flags', () => {
   it('takes Go-style single-dash long flags, -x=value and double dashes', () => {

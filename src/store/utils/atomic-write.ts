@@ -9,7 +9,7 @@ import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
 /** Temp files end in `.tmp` so nothing that scans for `*.jwt` ever picks one up. */
-export function tempPathFor(path: string): string {
+function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
 }
 
@@ -47,7 +47,7 @@ export async function writeFileAtomic(
 }
 
 /** Makes a rename (or a new file) in `dir` durable. */
-export async function syncDirectory(dir: string): Promise<void> {
+async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r')
   try {
     await handle.sync()

@@ -5,15 +5,16 @@
 import type { ServerConfig, StoreConfig } from '../config/types.js'
 import { ConfigError } from '../errors.js'
 import { loadOperator } from '../jwt/trust.js'
-import { exportToDirectory, formatExportSummary, memoryResolverConfig, type ExportLine, type ExportSummary } from '../migrate/export.js'
-import { formatSummary, importItems, type ImportLine } from '../migrate/import.js'
-import { readSource } from '../migrate/sources.js'
+import { exportToDirectory, formatExportSummary, memoryResolverConfig, type ExportLine, type ExportSummary } from '../transfer/export.js'
+import { formatSummary, importItems, type ImportLine } from '../transfer/import.js'
+import { readSource } from '../transfer/sources.js'
 import { AccountService } from '../service/accounts.js'
 import { isShardedLayout } from '../store/drivers/directory.js'
 import { overlayStore } from '../store/drivers/overlay.js'
 import { describeStore, openStore } from '../store/index.js'
 import { writeFileAtomic } from '../store/utils/atomic-write.js'
-import type { CliFlags, ExportFormat } from './args.js'
+import type { CliFlags } from '../config/flags.js'
+import type { ExportFormat } from './args.js'
 
 export type Io = {
   stdout: { write(text: string): unknown }
