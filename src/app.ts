@@ -6,12 +6,11 @@
 import { Hono } from 'hono'
 import { getPath } from 'hono/utils/url'
 import type { Logger } from 'pino'
-import { AccountServerError } from './errors.js'
-import { goCompat, type RouteSpec } from './http/compat.js'
-import { accountRoutes } from './http/routes/accounts.js'
+import { failure, toResponse } from './http/account-response.js'
+import { goRouter, routeTable } from './http/go-router.js'
+import { ACCOUNT_PATH, accountRoutes } from './http/routes/accounts.js'
 import { infoRoutes, type Readiness } from './http/routes/info.js'
 import { packRoutes } from './http/routes/pack.js'
-import { errorResponse } from './http/status.js'
 import type { Metrics } from './metrics.js'
 import type { AccountService } from './service/accounts.js'
 
@@ -39,30 +38,16 @@ function collapsedPath(request: Request): string {
 
 export function buildApp(options: AppOptions): Hono {
   const { service, logger } = options
-  const routes: RouteSpec[] = [
-    { path: '/healthz', methods: ['GET'] },
-    { path: '/readyz', methods: ['GET'] },
-    { path: '/jwt/v1/operator', methods: ['GET'] },
-    { path: '/jwt/v1/help', methods: ['GET'] },
-    { path: '/jwt/v1/pack', methods: ['GET'] },
-    { path: '/jwt/v1/accounts', methods: ['GET'] },
-    { path: '/jwt/v1/accounts/', methods: ['GET'] },
-    { path: '/jwt/v1/accounts/:pubkey', methods: ['GET', 'POST'], cors: true },
-    { path: '/jwt/v1/accounts/:pubkey/history', methods: ['GET'] },
-  ]
   const { metrics } = options
   const served = options.metricsRoute === false ? undefined : metrics
-  if (served !== undefined) routes.push({ path: '/metrics', methods: ['GET'] })
+  const routes = new Hono()
+  routes.route('/', infoRoutes(service, { metrics: served, readiness: options.readiness }))
+  routes.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes }))
+  routes.route('/', packRoutes({ service, logger, metrics, maxPack: options.maxPack }))
 
   const app = new Hono({ getPath: collapsedPath })
-  app.use(goCompat(routes, metrics && ((...args) => metrics.request(...args))))
-  app.route('/', infoRoutes(service, { metrics: served, readiness: options.readiness }))
-  app.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes }))
-  app.route('/', packRoutes({ service, logger, metrics, maxPack: options.maxPack }))
-  app.onError((err) => {
-    if (err instanceof AccountServerError) return errorResponse(err)
-    logger.error({ err }, 'unexpected error while handling a request')
-    return new Response('internal server error\n', { status: 500 })
-  })
+  app.use(goRouter(routeTable(routes.routes, [ACCOUNT_PATH]), metrics && ((...args) => metrics.request(...args))))
+  app.route('/', routes)
+  app.onError((err) => toResponse(failure(err, logger, 'handling a request')))
   return app
 }

@@ -127,9 +127,9 @@ export class Metrics {
    * A recorder for one route with its label children cached: what the GET fast path uses, so a
    * request costs two increments instead of label lookups.
    */
-  observer(route: string): (method: string, status: number, ms: number) => void {
+  observer(route: string): (method: string, status: number, seconds: number) => void {
     const children = new Map<string, { count: { inc(): void }; latency: { observe(value: number): void } }>()
-    return (method, status, ms) => {
+    return (method, status, seconds) => {
       const key = `${method} ${status}`
       let child = children.get(key)
       if (child === undefined) {
@@ -137,7 +137,7 @@ export class Metrics {
         children.set(key, child)
       }
       child.count.inc()
-      child.latency.observe(ms / 1000)
+      child.latency.observe(seconds)
     }
   }
 

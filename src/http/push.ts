@@ -4,11 +4,9 @@
  * @module
  */
 import type { Logger } from 'pino'
-import { AccountServerError, ErrorCode, StoreError } from '../errors.js'
+import { AccountServerError, StoreError } from '../errors.js'
 import { isSameJtiEdit, SAME_JTI_WARNING, type AccountService } from '../service/accounts.js'
-import { errorAnswer } from './status.js'
-
-export type PushAnswer = { status: number; body: string | null; headers: Record<string, string> }
+import { rejection, type Answer } from './account-response.js'
 
 /** @throws what is not an AccountServerError (an internal error: the caller answers 500) */
 export async function answerPush(
@@ -17,7 +15,7 @@ export async function answerPush(
   pubkey: string,
   token: string,
   client: string | undefined,
-): Promise<PushAnswer> {
+): Promise<Answer> {
   let result
   try {
     result = await service.push(token, { expectedKey: pubkey, source: { kind: 'http', detail: client } })
@@ -35,20 +33,11 @@ export async function answerPush(
   )
   // nsc prints every line of a non-empty body.
   const lines = [notification?.summary, isSameJtiEdit(result) ? SAME_JTI_WARNING : undefined].filter((l) => l !== undefined)
-  if (lines.length === 0) return { status: 200, body: null, headers: {} }
+  if (lines.length === 0) return { status: 200, body: null, headers: [] }
   // Stored but not announced (NATS down) is a warning for nsc (202), not a failure.
   return {
     status: notification?.sent === false ? 202 : 200,
     body: lines.map((line) => `${line}\n`).join(''),
-    headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+    headers: ['Content-Type', 'text/plain; charset=utf-8'],
   }
-}
-
-export function rejection(err: AccountServerError): PushAnswer {
-  return errorAnswer(err)
-}
-
-/** A body over the limit: refused unread, the connection closes after the answer. */
-export function tooLarge(maxBodyBytes: number): AccountServerError {
-  return new AccountServerError(ErrorCode.TooLarge, `the body is over the ${maxBodyBytes}-byte limit; an account JWT is a few kilobytes`)
 }

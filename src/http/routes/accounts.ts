@@ -8,11 +8,10 @@ import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import { AccountServerError, ErrorCode } from '../../errors.js'
 import type { AccountService } from '../../service/accounts.js'
-import { cacheControl } from '../cache-control.js'
+import { accountAnswer, toResponse, tooLarge } from '../account-response.js'
 import { decodedJwtResponse } from '../decode-view.js'
 import { flag } from '../flags.js'
-import { answerPush, tooLarge } from '../push.js'
-import { errorResponse } from '../status.js'
+import { answerPush } from '../push.js'
 
 export type AccountRoutesOptions = {
   service: AccountService
@@ -20,6 +19,9 @@ export type AccountRoutesOptions = {
   /** Largest accepted POST body. @default 1 MiB */
   maxBodyBytes?: number
 }
+
+/** The account's own URL: the one the fast path serves too. */
+export const ACCOUNT_PATH = '/jwt/v1/accounts/:pubkey'
 
 /** nats-server GETs the base URL at start-up and refuses to start unless it answers 200. */
 const PROBE_HEADERS = {
@@ -42,7 +44,7 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
   app.get('/jwt/v1/accounts', probe)
   app.get('/jwt/v1/accounts/', probe)
 
-  app.get('/jwt/v1/accounts/:pubkey', async (c) => {
+  app.get(ACCOUNT_PATH, async (c) => {
     const pubkey = c.req.param('pubkey')
     const jti = c.req.query('jti')
     // Stores with history serve any accepted version; the others answer 501 as the Go server did.
@@ -56,14 +58,9 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
     if (flag(c, 'check') && entry.exp > 0 && entry.exp < now / 1000) {
       return new Response(null, { status: 404 })
     }
-    const headers = { ETag: entry.etag, 'Cache-Control': cacheControl(entry, now) }
-    if (c.req.header('If-None-Match')?.includes(entry.etag)) {
-      return new Response(null, { status: 304, headers })
-    }
-    if (flag(c, 'notify')) await service.renotify(pubkey)
-    return new Response(entry.body, {
-      headers: { ...headers, 'Content-Type': 'application/jwt' },
-    })
+    const answer = accountAnswer(entry, now, c.req.method, c.req.header('If-None-Match'))
+    if (answer.status === 200 && flag(c, 'notify')) await service.renotify(pubkey)
+    return toResponse(answer)
   })
 
   // Public like the account itself: who pushed (a client address) stays in the log.
@@ -85,20 +82,15 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
   })
 
   app.post(
-    '/jwt/v1/accounts/:pubkey',
+    ACCOUNT_PATH,
     bodyLimit({
       maxSize: maxBodyBytes,
       // The rest of the body is not read: the connection closes after the answer.
-      onError: () => {
-        const response = errorResponse(tooLarge(maxBodyBytes))
-        response.headers.set('Connection', 'close')
-        return response
-      },
+      onError: () => toResponse(tooLarge(maxBodyBytes)),
     }),
     async (c) => {
       const pubkey = c.req.param('pubkey')
-      const answer = await answerPush(service, logger, pubkey, await c.req.text(), clientAddress(c.env))
-      return new Response(answer.body, { status: answer.status, headers: answer.headers })
+      return toResponse(await answerPush(service, logger, pubkey, await c.req.text(), clientAddress(c.env)))
     },
   )
   return app

@@ -9,6 +9,7 @@
  * @module
  */
 import type { MiddlewareHandler } from 'hono'
+import { addCors, CORS_METHODS } from './account-response.js'
 import { TEXT_HEADERS } from './status.js'
 
 export type RouteSpec = {
@@ -21,7 +22,36 @@ export type RouteSpec = {
 
 type Match = { spec: RouteSpec; canonical: string }
 
-const CORS_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS'])
+/**
+ * The table, derived from what the app registered (Hono's `app.routes`: middleware entries have
+ * the method `ALL`), so a route exists once, where its handler is.
+ */
+export function routeTable(registered: readonly { path: string; method: string }[], corsPaths: readonly string[]): RouteSpec[] {
+  const methods = new Map<string, Set<string>>()
+  for (const { path, method } of registered) {
+    if (method === 'ALL') continue
+    const known = methods.get(path) ?? new Set()
+    methods.set(path, known.add(method))
+  }
+  return [...methods].map(([path, known]) => ({ path, methods: [...known], cors: corsPaths.includes(path) }))
+}
+
+/**
+ * What the fast path serves of a route with one trailing `:param`: the exact path (no query, no
+ * run of slashes, fixed segments in their case) with a plain alphanumeric parameter, which the
+ * router would give the same handler unchanged (nothing to decode).
+ * @returns the parameter, or null when the router must see the request
+ */
+export function plainParamMatcher(pattern: string): (url: string) => string | null {
+  const prefix = pattern.slice(0, pattern.lastIndexOf('/') + 1)
+  return (url) => {
+    if (!url.startsWith(prefix)) return null
+    const param = url.slice(prefix.length)
+    return PLAIN_PARAM.test(param) ? param : null
+  }
+}
+
+const PLAIN_PARAM = /^[A-Za-z0-9]+$/
 
 /**
  * Finds the route for a path, exactly or ignoring the letter case of fixed segments (for the
@@ -93,12 +123,8 @@ function redirect(method: string, canonical: string, query: string): Response {
 }
 
 function withCors(response: Response, origin: string | undefined, method: string, granted: boolean): Response {
-  const headers = response.headers
-  headers.append('Vary', 'Origin')
-  if (granted && origin && CORS_METHODS.has(method)) {
-    headers.set('Access-Control-Allow-Origin', origin)
-    headers.set('Access-Control-Expose-Headers', 'Authorization')
-  }
+  const cors = addCors([], origin, method, granted)
+  for (let i = 0; i < cors.length; i += 2) response.headers.append(cors[i]!, cors[i + 1]!)
   return response
 }
 
@@ -118,7 +144,7 @@ function preflight(origin: string | undefined, method: string, requested: string
 export type RequestObserver = (route: string, method: string, status: number, seconds: number) => void
 
 /** Runs before routing: answers what the Go router answered itself, decorates the rest. */
-export function goCompat(routes: readonly RouteSpec[], observe?: RequestObserver): MiddlewareHandler {
+export function goRouter(routes: readonly RouteSpec[], observe?: RequestObserver): MiddlewareHandler {
   return async (c, next) => {
     const started = observe ? performance.now() : 0
     const method = c.req.method

@@ -1,0 +1,98 @@
+/**
+ * Every answer about an account, built once for both ways a request is served: the fast path
+ * writes it to a raw `ServerResponse`, the routes turn it into a `Response`. Status, body, ETag,
+ * Cache-Control, CORS, 304, HEAD and the 413/500 bodies are decided here only.
+ * @module
+ */
+import type { ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import { AccountServerError, ErrorCode } from '../errors.js'
+import type { CachedAccount } from '../service/accounts.js'
+import { errorAnswer, TEXT_HEADERS } from './status.js'
+
+/** Headers as a flat name, value, name, value… list: what `writeHead` takes without copying. */
+export type Answer = { status: number; headers: string[]; body: Buffer | string | null }
+
+/** JWTs without `exp` may be cached but must be revalidated (cheap: `If-None-Match` → 304). */
+const REVALIDATE = 'no-cache'
+
+const TEXT_HEADER_LIST: readonly string[] = Object.entries(TEXT_HEADERS).flat()
+
+/** rs/cors's simple methods, plus OPTIONS. */
+export const CORS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'OPTIONS'])
+
+/** Cache-Control from `exp` (as the Go server), never a negative max-age (the Go server's bug). */
+export function cacheControl(entry: CachedAccount, nowMs: number): string {
+  const { exp } = entry
+  if (exp === 0) return REVALIDATE
+  const maxAge = Math.trunc(exp - nowMs / 1000)
+  return maxAge > 0 ? `max-age=${maxAge}, stale-while-revalidate=3600, stale-if-error=3600` : REVALIDATE
+}
+
+/**
+ * rs/cors as the Go server had it: `Vary: Origin` always; the Origin echoed only where the route
+ * grants it (the account reads and pushes) and for simple methods.
+ */
+export function addCors(headers: string[], origin: string | undefined, method: string, granted: boolean): string[] {
+  headers.push('Vary', 'Origin')
+  if (granted && origin && CORS_METHODS.has(method)) {
+    headers.push('Access-Control-Allow-Origin', origin, 'Access-Control-Expose-Headers', 'Authorization')
+  }
+  return headers
+}
+
+/** A stored account: 200 with the JWT, or 304 when `If-None-Match` names its ETag; HEAD has no body. */
+export function accountAnswer(entry: CachedAccount, nowMs: number, method: string, ifNoneMatch: string | undefined): Answer {
+  const notModified = ifNoneMatch?.includes(entry.etag) === true
+  const headers = ['ETag', entry.etag, 'Cache-Control', cacheControl(entry, nowMs)]
+  if (notModified) return { status: 304, headers, body: null }
+  headers.push('Content-Type', 'application/jwt', 'Content-Length', entry.length)
+  return { status: 200, headers, body: method === 'HEAD' ? null : entry.body }
+}
+
+/** A domain error's status, headers and body (the words and statuses come from `status.ts`). */
+export function rejection(err: AccountServerError): Answer {
+  const { status, headers, body } = errorAnswer(err)
+  return { status, headers: Object.entries(headers).flat(), body }
+}
+
+/** A body over the limit: refused unread, the connection closes after the answer. */
+export function tooLarge(maxBodyBytes: number): Answer {
+  const answer = rejection(
+    new AccountServerError(ErrorCode.TooLarge, `the body is over the ${maxBodyBytes}-byte limit; an account JWT is a few kilobytes`),
+  )
+  answer.headers.push('Connection', 'close')
+  return answer
+}
+
+/** The answer to a failed request: a domain error's own, anything else logged and 500. */
+export function failure(err: unknown, logger: Logger, doing: string): Answer {
+  if (err instanceof AccountServerError) return rejection(err)
+  logger.error({ err }, `unexpected error while ${doing}`)
+  return { status: 500, headers: [...TEXT_HEADER_LIST], body: 'internal server error\n' }
+}
+
+/** For the routes (the app drops HEAD bodies itself). */
+export function toResponse(answer: Answer): Response {
+  const headers = new Headers()
+  const list = answer.headers
+  for (let i = 0; i < list.length; i += 2) headers.append(list[i]!, list[i + 1]!)
+  return new Response(answer.body, { status: answer.status, headers })
+}
+
+/**
+ * For the fast path, with CORS added as the app's router adds it. An error while writing closes
+ * that response and its socket, never the process.
+ * @returns false when the answer could not be written
+ */
+export function writeAnswer(res: ServerResponse, answer: Answer, method: string, origin: string | undefined, logger: Logger): boolean {
+  try {
+    res.writeHead(answer.status, addCors(answer.headers, origin, method, true))
+    res.end(method === 'HEAD' ? undefined : (answer.body ?? undefined))
+    return true
+  } catch (err) {
+    logger.error({ err }, 'cannot write a response; closing its connection')
+    res.destroy()
+    return false
+  }
+}
