@@ -41,7 +41,11 @@ export function addCors(headers: string[], origin: string | undefined, method: s
   return headers
 }
 
-/** A stored account: 200 with the JWT, or 304 when `If-None-Match` names its ETag; HEAD has no body. */
+/**
+ * A stored account: 200 with the JWT, or 304 when `If-None-Match` names its ETag; HEAD has no
+ * body. The header list is built per response from values the cache computed once (keeping the
+ * list per account costs memory and buys no speed: docs/benchmarks.md).
+ */
 export function accountAnswer(entry: CachedAccount, nowMs: number, method: string, ifNoneMatch: string | undefined): Answer {
   const notModified = ifNoneMatch?.includes(entry.etag) === true
   const headers = ['ETag', entry.etag, 'Cache-Control', cacheControl(entry, nowMs)]
