@@ -85,8 +85,8 @@ export function toResponse(answer: Answer): Response {
 }
 
 /**
- * For the fast path, with CORS added as the app's router adds it. An error while writing closes
- * that response and its socket, never the process.
+ * For the fast path, with CORS added as the app's router adds it to the account route (which
+ * grants it). An error while writing closes that response and its socket, never the process.
  * @returns false when the answer could not be written
  */
 export function writeAnswer(res: ServerResponse, answer: Answer, method: string, origin: string | undefined, logger: Logger): boolean {
