@@ -12,7 +12,7 @@ import { ACCOUNT_PATH, accountRoutes } from './http/routes/accounts.js'
 import { infoRoutes, type Readiness } from './http/routes/info.js'
 import { packRoutes } from './http/routes/pack.js'
 import type { Metrics } from './metrics.js'
-import type { AccountService } from './service/accounts.js'
+import type { AccountService } from './accounts/service.js'
 
 export type AppOptions = {
   service: AccountService

@@ -43,5 +43,5 @@ export { checkAccountJwt, ClaimsInvalidError, type AccountCheck } from './jwt/ac
 export type { ClaimIssue } from './jwt/validate-claims.js'
 export { loadOperator, parseOperator, type OperatorTrust } from './jwt/trust.js'
 export { AccountServerError, ConfigError, ErrorCode, StoreError } from './errors.js'
-export { DeletedAccountError, StaleJwtError } from './service/accounts.js'
+export { DeletedAccountError, StaleJwtError } from './accounts/refusals.js'
 export { VERSION } from './version.js'

@@ -5,8 +5,8 @@
  * @module
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { NotifyReport } from './accounts/ports.js'
 import type { NatsState } from './nats/link.js'
-import type { NotifyReport } from './nats/notifier.js'
 import type { JwtStore } from './store/types.js'
 
 export class Metrics {

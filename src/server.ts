@@ -6,8 +6,13 @@
  */
 import type { Server } from 'node:http'
 import type { Hono } from 'hono'
+import { AccountCache } from './accounts/cache.js'
+import { LocalWriter } from './accounts/local-writer.js'
+import { Notifications } from './accounts/notifications.js'
+import { isStale } from './accounts/refusals.js'
+import { AccountService } from './accounts/service.js'
 import { buildApp } from './app.js'
-import type { ClusterBridge } from './cluster/bridge.js'
+import { ClusterBridge, joinCluster, type WorkerChannel } from './cluster/bridge.js'
 import type { ServerConfig } from './config/types.js'
 import { AccountServerError, ConfigError } from './errors.js'
 import { fastPath } from './http/fast-path.js'
@@ -19,11 +24,11 @@ import { instrumentStore, Metrics } from './metrics.js'
 import { importFromPrimary } from './transfer/replica.js'
 import { ServerIdentity } from './nats/identity.js'
 import { NatsLink, readCredentials } from './nats/link.js'
+import { NatsLookup } from './nats/lookup.js'
 import { Notifier } from './nats/notifier.js'
 import { ResolverPeer } from './nats/peer.js'
-import { AccountService, isStale } from './service/accounts.js'
 import { describeStore, openStore } from './store/index.js'
-import type { JwtStore, PutSource, StoredAccount } from './store/types.js'
+import type { JwtStore } from './store/types.js'
 import { VERSION } from './version.js'
 
 export type AccountServer = {
@@ -49,65 +54,65 @@ export type AccountServerOptions = {
   store?: JwtStore
   /** How long in-flight requests may run on stop. @default 5000 ms */
   shutdownGraceMs?: number
-  /** In a worker of `--workers N`: the link to the primary process. */
-  cluster?: ClusterBridge
+  /** In a worker of `--workers N`: its number (1 writes) and its channel to the primary process. */
+  cluster?: WorkerOptions
+}
+
+export type WorkerOptions = {
+  worker: number
+  channel: WorkerChannel
+  /** What a stop sent by the primary process does. */
+  stop(): void
 }
 
 export async function createAccountServer(options: AccountServerOptions): Promise<AccountServer> {
   let { config } = options
   const { logger } = options
+  const { cluster } = options
+  // One process leads: it alone writes, answers on the NATS resolver subjects and imports at start.
+  const leader = cluster === undefined || cluster.worker === 1
   // With --workers the first worker alone prints the start-up banner; the others would repeat it.
-  const banner = options.cluster?.leader === false ? logger.child({}, { level: 'error' }) : logger
+  const banner = leader ? logger : logger.child({}, { level: 'error' })
   banner.info(`starting nats-accounts, version ${VERSION}`)
   banner.info(`server time is ${new Date().toString()}`)
   const trust = await loadTrust(config, banner)
-  const { cluster } = options
-  // One process leads: it alone answers on the NATS resolver subjects and imports at start.
-  const leader = cluster === undefined || cluster.leader
   const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
   const rawStore = options.store ?? (await openStore(config.store, { writable: true, logger, writer: leader }))
   const accounts = await rawStore.count()
   banner.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
-  const metrics = new Metrics({
-    store: rawStore,
-    nats: nats ?? undefined,
-    cluster: cluster && (() => cluster.metrics()),
-  })
+  const cache = new AccountCache(100_000)
+  const bridge = cluster && new ClusterBridge(cluster.channel, cluster.worker, (keys) => cache.forget(keys))
+  const metrics = new Metrics({ store: rawStore, nats: nats ?? undefined, cluster: bridge && (() => bridge.metrics()) })
   const store = instrumentStore(rawStore, metrics)
-  let peer: ResolverPeer | null = null
+  const notifier = nats ? new Notifier(nats, logger, { windowMs: config.nats.notifyWindowMs, stallMs: config.nats.notifyStallMs }) : undefined
+  // Workers check JWTs in parallel; the leader alone writes, so newest-wins and group commits
+  // stay in one process.
+  const notifications = notifier && new Notifications(notifier, store, { logger, metrics })
+  const writer = bridge?.leader === false ? bridge : new LocalWriter({ store, cache, invalidation: bridge, notifications, logger })
   const service = new AccountService({
     store,
     trust,
     clockSkewSeconds: config.clockSkewMs / 1000,
     logger,
     metrics,
-    // Workers check JWTs in parallel; one of them (the leader) writes, so newest-wins and
-    // group commits stay in one process.
-    ...(cluster
-      ? {
-          onChange: (keys: string[]) => cluster.announce(keys),
-          announceImports: leader,
-          ...(leader ? {} : { remoteCommit: (account: StoredAccount, source: PutSource) => cluster.commit(account, source) }),
-        }
-      : {}),
-    ...(nats
-      ? {
-          notifier: new Notifier(nats, logger, { windowMs: config.nats.notifyWindowMs, stallMs: config.nats.notifyStallMs }),
-          fallback: (pubkey: string) => peer?.lookup(pubkey) ?? Promise.resolve(null),
-        }
-      : {}),
+    cache,
+    writer,
+    notifier,
+    fallback: nats && leader ? new NatsLookup(nats, config.nats.lookupTimeoutMs) : undefined,
+    // The leader alone watches the store for other processes' changes, and tells the workers.
+    changes: leader ? undefined : null,
+    invalidation: bridge,
   })
-  cluster?.onForget((keys) => service.forget(keys))
-  cluster?.provideMetrics(() => metrics.registry.getMetricsAsJSON())
-  if (cluster?.leader) cluster.onCommit((account, source) => service.commit(account, source))
-  if (nats && leader) {
-    peer = new ResolverPeer(nats, service, new ServerIdentity(), logger, {
-      packIntervalMs: config.nats.packIntervalMs,
-      lookupTimeoutMs: config.nats.lookupTimeoutMs,
+  if (cluster) {
+    joinCluster(cluster.channel, {
+      forget: (keys) => cache.forget(keys),
+      metricsJson: () => metrics.registry.getMetricsAsJSON(),
+      stop: cluster.stop,
+      writer: leader ? writer : undefined,
     })
-  } else if (!nats) {
-    banner.info('NATS is not configured, server will not fire notifications on update')
   }
+  const peer = nats && leader ? new ResolverPeer(nats, service, new ServerIdentity(), logger, { packIntervalMs: config.nats.packIntervalMs }) : null
+  if (!nats) banner.info('NATS is not configured, server will not fire notifications on update')
   await storeSystemAccount(service, config, banner)
   if (config.primary !== '' && leader) {
     await importFromPrimary(service, config.primary, {
@@ -148,7 +153,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       }
       // HTTP first: nats-server may need this server before NATS itself is up.
       nats?.start()
-      cluster?.ready()
+      bridge?.ready()
       banner.info('nats-accounts is running')
       banner.info('configure the nats-server with:')
       banner.info(`  resolver: URL(${resolverUrl})`)
@@ -156,7 +161,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     },
     async reload(next) {
       const nextTrust = await loadTrust(next, banner)
-      service.trust = nextTrust
+      service.useTrust(nextTrust)
       await storeSystemAccount(service, next, banner)
       logger.level = next.logging.level
       for (const part of ['http', 'metrics', 'store', 'nats', 'primary', 'maxPack', 'clockSkewMs'] as const) {

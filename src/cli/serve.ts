@@ -4,7 +4,7 @@
  * @module
  */
 import cluster from 'node:cluster'
-import { ClusterBridge } from '../cluster/bridge.js'
+import { processChannel } from '../cluster/bridge.js'
 import { WORKER_ENV } from '../cluster/protocol.js'
 import { configFor, type CliFlags } from '../config/flags.js'
 import type { ServerConfig } from '../config/types.js'
@@ -23,7 +23,6 @@ export function workerNumber(): number {
 }
 
 export async function serve(config: ServerConfig, flags: CliFlags, logger: Logger): Promise<number> {
-  const bridge = cluster.isWorker ? new ClusterBridge(workerNumber()) : undefined
   // Heard from the first moment: a stop that arrives during start-up stops the server once it
   // has started (a worker starting while the others stop must not be left running).
   let requestStop: (signal: NodeJS.Signals) => void = () => undefined
@@ -39,10 +38,10 @@ export async function serve(config: ServerConfig, flags: CliFlags, logger: Logge
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-  bridge?.onStop(() => onSignal('SIGTERM'))
+  const worker = cluster.isWorker ? { worker: workerNumber(), channel: processChannel(), stop: () => onSignal('SIGTERM') } : undefined
   let server
   try {
-    server = await createAccountServer({ config, logger, cluster: bridge })
+    server = await createAccountServer({ config, logger, cluster: worker })
     await server.start()
   } catch (err) {
     logger.error(err instanceof AccountServerError ? err.message : `start-up failed: ${String(err)}`)

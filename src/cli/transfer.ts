@@ -8,7 +8,7 @@ import { loadOperator } from '../jwt/trust.js'
 import { exportToDirectory, formatExportSummary, memoryResolverConfig, type ExportLine, type ExportSummary } from '../transfer/export.js'
 import { formatSummary, importItems, type ImportLine } from '../transfer/import.js'
 import { readSource } from '../transfer/sources.js'
-import { AccountService } from '../service/accounts.js'
+import { AccountService } from '../accounts/service.js'
 import { isShardedLayout } from '../store/drivers/directory.js'
 import { overlayStore } from '../store/drivers/overlay.js'
 import { describeStore, openStore } from '../store/index.js'
@@ -36,12 +36,13 @@ async function withService<T>(
   }
   const trust = config.operator === '' ? null : await loadOperator(config.operator)
   const opened = await openStore(store)
-  const service = new AccountService({ store: options.dryRun ? overlayStore(opened) : opened, trust, clockSkewSeconds: config.clockSkewMs / 1000 })
+  const target = options.dryRun ? overlayStore(opened) : opened
+  const service = new AccountService({ store: target, trust, clockSkewSeconds: config.clockSkewMs / 1000 })
   try {
     return await run(service)
   } finally {
     service.close()
-    await service.store.close()
+    await target.close()
   }
 }
 

@@ -4,14 +4,14 @@
  * invalidations to the others (waiting until every worker applied them), and gathers metrics.
  * @module
  */
-import type { PushResult } from '../service/accounts.js'
+import type { PushResult } from '../accounts/ports.js'
 import type { PutSource, StoredAccount } from '../store/types.js'
 
 /** A refusal crossing processes: enough to rebuild the same error (and HTTP answer). */
 export type Refusal = { code: string; message: string }
 
 export type ToPrimary =
-  | { t: 'changed'; id: number; keys: string[] }
+  | { t: 'changed'; id: number; keys: string[] | null }
   | { t: 'forgot'; seq: number }
   /** The worker listens for broadcasts: from now on it must take part in invalidations. */
   | { t: 'attached' }
@@ -25,7 +25,7 @@ export type ToPrimary =
   | { t: 'committed'; id: number; result?: PushResult; refusal?: Refusal }
 
 export type ToWorker =
-  | { t: 'forget'; seq: number; keys: string[] }
+  | { t: 'forget'; seq: number; keys: string[] | null }
   | { t: 'announced'; id: number }
   | { t: 'metrics'; id: number; text: string }
   | { t: 'metrics-json'; seq: number }

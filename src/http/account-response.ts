@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { AccountServerError, ErrorCode } from '../errors.js'
-import type { CachedAccount } from '../service/accounts.js'
+import type { CachedAccount } from '../accounts/cache.js'
 import { errorAnswer, TEXT_HEADERS } from './status.js'
 
 /** Headers as a flat name, value, name, value… list: what `writeHead` takes without copying. */

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino'
 import { AccountServerError, StoreError } from '../errors.js'
-import { isSameJtiEdit, SAME_JTI_WARNING, type AccountService } from '../service/accounts.js'
+import { isSameJtiEdit, SAME_JTI_WARNING } from '../accounts/local-writer.js'
+import type { AccountService } from '../accounts/service.js'
 import { rejection, type Answer } from './account-response.js'
 
 /** @throws what is not an AccountServerError (an internal error: the caller answers 500) */

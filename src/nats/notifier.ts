@@ -7,25 +7,10 @@
  * @module
  */
 import type { NatsConnection } from '@nats-io/transport-node'
+import type { Notifier as NotifierPort, NotifyReport } from '../accounts/ports.js'
 import type { Logger } from '../log/logger.js'
 import type { StoredAccount } from '../store/types.js'
 import type { NatsLink } from './link.js'
-
-export type NotifyReport = {
-  /** False when not sent: NATS was down (it waits for the next connection), or the NATS user is not in the system account. */
-  sent: boolean
-  updated: number
-  /** Servers that do not use the account yet: they will fetch it when they need it. */
-  skipped: number
-  /** `<server>: <error>` for servers that refused it. */
-  failed: string[]
-  /** Milliseconds from the request to the first server that applied it (null: none did). */
-  firstAppliedMs: number | null
-  /** One line for the POST answer, the log and the history. */
-  summary: string
-  /** Whether gathering ended because every known server answered (absent: nothing gathered). */
-  allAnswered?: boolean
-}
 
 /** Bounds the known servers, however many ids answer. */
 const MAX_KNOWN_SERVERS = 1024
@@ -41,7 +26,7 @@ export type NotifierOptions = {
   stallMs: number
 }
 
-export class Notifier {
+export class Notifier implements NotifierPort {
   readonly #link: NatsLink
   readonly #logger: Logger
   readonly #options: NotifierOptions

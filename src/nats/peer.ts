@@ -14,22 +14,20 @@ import { decodeJwt } from '../jwt/decode.js'
 import { isAccountKey } from '../jwt/nkeys.js'
 import { verifySignature } from '../jwt/verify.js'
 import type { Logger } from '../log/logger.js'
-import { isSameJtiEdit, SAME_JTI_WARNING, type AccountService, type PushResult } from '../service/accounts.js'
+import { isSameJtiEdit, SAME_JTI_WARNING } from '../accounts/local-writer.js'
+import type { PushResult } from '../accounts/ports.js'
+import type { AccountService } from '../accounts/service.js'
 import type { ServerIdentity } from './identity.js'
 import type { NatsLink } from './link.js'
 
 export type PeerOptions = {
   /** How often to pull a PACK from resolver peers; 0 never. */
   packIntervalMs: number
-  /** Bound of a LOOKUP asked on a GET miss. */
-  lookupTimeoutMs: number
 }
 
-const EMPTY = new Uint8Array(0)
-/** A LOOKUP nobody answered is not asked again this soon (nats-server has no negative cache). */
-const LOOKUP_MISS_TTL_MS = 2000
 /** nsc stamps delete requests with the time it sends them; older ones are replays. */
 const DELETE_MAX_AGE_S = 600
+const EMPTY = new Uint8Array(0)
 
 /** The subject of a JWT that may not even verify, to name the account in a refusal. */
 function subjectOf(jwt: string): string | undefined {
@@ -47,7 +45,6 @@ export class ResolverPeer {
   readonly #logger: Logger
   readonly #options: PeerOptions
   readonly #subs: Subscription[] = []
-  readonly #misses = new Map<string, number>()
   /** Delete requests already applied (by jti, or by bytes without one), until they are too old anyway. */
   readonly #appliedDeletes = new Map<string, number>()
   #timer: ReturnType<typeof setInterval> | null = null
@@ -108,7 +105,7 @@ export class ResolverPeer {
   async #pack(msg: Msg): Promise<void> {
     const nc = this.#link.connection
     if (!msg.reply || nc === null) return
-    const ours = await this.#service.store.hash(Math.floor(this.#service.now() / 1000))
+    const ours = await this.#service.reader.hash(Math.floor(this.#service.now() / 1000))
     if (msg.data.length === 32 && Buffer.from(ours).equals(msg.data)) {
       nc.publish(msg.reply, EMPTY)
       return
@@ -193,7 +190,7 @@ export class ResolverPeer {
     // A request deletes what was issued before it: an account re-created since stays.
     const kept: string[] = []
     for (const pubkey of accounts as string[]) {
-      const current = await this.#service.store.get(pubkey)
+      const current = await this.#service.reader.get(pubkey)
       if (current !== null && current.iat >= issued) {
         kept.push(`${pubkey} issued ${describeIat(current.iat)}`)
         continue
@@ -220,7 +217,7 @@ export class ResolverPeer {
   async pull(): Promise<void> {
     const nc = this.#link.connection
     if (nc === null) return
-    const hash = await this.#service.store.hash(Math.floor(this.#service.now() / 1000))
+    const hash = await this.#service.reader.hash(Math.floor(this.#service.now() / 1000))
     let merged = 0
     try {
       const replies = await nc.requestMany('$SYS.REQ.CLAIMS.PACK', hash, { strategy: 'sentinel', maxWait: 10_000 })
@@ -247,28 +244,6 @@ export class ResolverPeer {
       return
     }
     if (merged > 0) this.#logger.info(`merged ${merged} account JWTs from a resolver PACK`)
-  }
-
-  /** A LOOKUP for an account this store lacks: the first JWT a resolver returns, or null. */
-  async lookup(pubkey: string): Promise<string | null> {
-    const nc = this.#link.connection
-    if (nc === null || this.#options.lookupTimeoutMs <= 0) return null
-    const missedUntil = this.#misses.get(pubkey)
-    if (missedUntil !== undefined && missedUntil > Date.now()) return null
-    try {
-      const replies = await nc.requestMany(`$SYS.REQ.ACCOUNT.${pubkey}.CLAIMS.LOOKUP`, EMPTY, {
-        strategy: 'timer',
-        maxWait: this.#options.lookupTimeoutMs,
-      })
-      for await (const reply of replies) {
-        if (reply.data.length > 0) return reply.string()
-      }
-    } catch {
-      // No responders or a timeout: a miss like any other.
-    }
-    if (this.#misses.size > 10_000) this.#misses.clear()
-    this.#misses.set(pubkey, Date.now() + LOOKUP_MISS_TTL_MS)
-    return null
   }
 
   close(): void {

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../errors.js'
 import type { OperatorTrust } from '../jwt/trust.js'
-import type { AccountService } from '../service/accounts.js'
+import type { AccountService } from '../accounts/service.js'
 import { directoryStore } from '../store/drivers/directory.js'
 import { decidePut, type PutOutcome, type StoredAccount } from '../store/types.js'
 
@@ -22,7 +22,7 @@ export type ExportOptions = {
 /** Accounts worth exporting: expired ones are reported and left out (nats-server refuses them). */
 async function* exportable(service: AccountService, options: ExportOptions): AsyncGenerator<StoredAccount> {
   const nowSeconds = service.now() / 1000
-  for await (const account of service.store.list()) {
+  for await (const account of service.reader.list()) {
     if (account.exp > 0 && account.exp < nowSeconds) {
       options.onLine?.({ outcome: 'skipped', pubkey: account.pubkey, detail: `expired at ${new Date(account.exp * 1000).toISOString()}` })
       continue

@@ -6,8 +6,8 @@
 import { AccountServerError } from '../errors.js'
 import { describeError } from '../http/status.js'
 import { decodeJwt } from '../jwt/decode.js'
-import type { AccountService } from '../service/accounts.js'
-import { isStale } from '../service/accounts.js'
+import { isStale } from '../accounts/refusals.js'
+import type { AccountService } from '../accounts/service.js'
 import type { SourceItem } from './sources.js'
 
 export type ImportOutcome = 'stored' | 'unchanged' | 'stale' | 'rejected' | 'skipped'

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Logger } from '../log/logger.js'
-import type { AccountService } from '../service/accounts.js'
+import type { AccountService } from '../accounts/service.js'
 import { formatSummary, importItems } from './import.js'
 import { fetchPack, packItems, packUrl } from './sources.js'
 

@@ -4,7 +4,7 @@
 import { pino } from 'pino'
 import { buildApp } from '../../src/app.js'
 import { parseOperator, type OperatorTrust } from '../../src/jwt/trust.js'
-import { AccountService } from '../../src/service/accounts.js'
+import { AccountService } from '../../src/accounts/service.js'
 import { memoryStore } from '../../src/store/drivers/memory.js'
 import type { JwtStore } from '../../src/store/types.js'
 import { loadFixtureSet, type FixtureSetName } from './fixtures.js'

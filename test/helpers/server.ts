@@ -5,18 +5,20 @@
 import { createAccountServer, type AccountServer } from '../../src/server.js'
 import { defaultConfig, type ServerConfig } from '../../src/config/types.js'
 import { createLogger } from '../../src/log/logger.js'
+import type { JwtStore } from '../../src/store/types.js'
 
 export type RunningAccountServer = AccountServer & { base: string; logs(): string }
 
 type Overrides = Partial<Omit<ServerConfig, 'nats'>> & { nats?: Partial<ServerConfig['nats']> }
 
-export async function startAccountServer(overrides: Overrides): Promise<RunningAccountServer> {
+/** `store`: a store the test holds (otherwise built from the configuration). */
+export async function startAccountServer(overrides: Overrides, store?: JwtStore): Promise<RunningAccountServer> {
   const config = defaultConfig()
   Object.assign(config, { ...overrides, nats: { ...config.nats, ...overrides.nats } })
   config.http = { ...config.http, host: '127.0.0.1', port: 0 }
   let output = ''
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => (output += line) } })
-  const server = await createAccountServer({ config, logger })
+  const server = await createAccountServer({ config, logger, store })
   const { port } = await server.start()
   return Object.assign(server, { base: `http://127.0.0.1:${port}`, logs: () => output })
 }

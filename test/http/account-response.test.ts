@@ -14,7 +14,7 @@ import {
   toResponse,
   tooLarge,
 } from '../../src/http/account-response.js'
-import type { CachedAccount } from '../../src/service/accounts.js'
+import type { CachedAccount } from '../../src/accounts/cache.js'
 
 const NOW_MS = 1_700_000_000_000
 const entry = (exp: number): CachedAccount => ({ exp, body: Buffer.from('a.b.c'), etag: '"e1"', length: '5' })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { readStoredMeta } from '../../src/jwt/decode.js'
 import { parseOperator } from '../../src/jwt/trust.js'
-import { etagOf } from '../../src/service/accounts.js'
+import { etagOf } from '../../src/accounts/cache.js'
 import { memoryStore } from '../../src/store/drivers/memory.js'
 import { buildTestApp, post } from '../helpers/app.js'
 import { mintAccount, mintOperator, newKey } from '../helpers/mint.js'

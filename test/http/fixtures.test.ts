@@ -3,7 +3,7 @@
  * its manifest names, posted over the HTTP API to a server trusting that set's operator.
  */
 import { describe, expect, it } from 'vitest'
-import { etagOf } from '../../src/service/accounts.js'
+import { etagOf } from '../../src/accounts/cache.js'
 import { buildTestApp, post, trustOf } from '../helpers/app.js'
 import { FIXTURE_SET_NAMES, loadFixtureSet, type RejectedEntry } from '../helpers/fixtures.js'
 

@@ -1,6 +1,7 @@
 /** Probes and metrics, scraped over a real socket from an in-process server. */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/store/index.js'
 import { loadFixtureSet } from '../helpers/fixtures.js'
 import { freePort } from '../helpers/ports.js'
 import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
@@ -76,8 +77,10 @@ describe('probes', () => {
   })
 
   it('/readyz is 503 when the store fails', async () => {
-    const server = await start()
-    await server.service.store.close()
+    const store = await openStore({ type: 'sqlite', file: join(await tempDir(), 'a.db') })
+    const server = await startAccountServer({ operator: set.operatorPath }, store)
+    servers.push(server)
+    await store.close()
     const ready = await fetch(`${server.base}/readyz`)
     expect(ready.status).toBe(503)
     expect(await ready.text()).toMatch(/^not ready: store: /)

@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import type { Metrics } from '../../metrics.js'
 import type { NatsState } from '../../nats/link.js'
-import type { AccountService } from '../../service/accounts.js'
+import type { AccountService } from '../../accounts/service.js'
 import { decodedJwtResponse } from '../decode-view.js'
 import { flag } from '../flags.js'
 import { HELP_TEXT } from '../help-text.js'
@@ -29,7 +29,7 @@ export function infoRoutes(service: AccountService, options: { metrics?: Metrics
   app.get('/readyz', async () => {
     const problems: string[] = []
     try {
-      await service.store.get(PROBE_KEY)
+      await service.reader.get(PROBE_KEY)
     } catch (err) {
       problems.push(`store: ${(err as Error).message}`)
     }

@@ -10,7 +10,7 @@ import { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { AccountServerError, ErrorCode } from '../../errors.js'
 import type { Metrics } from '../../metrics.js'
-import type { AccountService } from '../../service/accounts.js'
+import type { AccountService } from '../../accounts/service.js'
 import { TEXT_HEADERS } from '../status.js'
 
 export type PackRoutesOptions = {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { Lru } from '../../src/service/lru.js'
+import { ClockCache } from '../../src/accounts/cache.js'
 
-describe('Lru (CLOCK eviction)', () => {
+describe('ClockCache (CLOCK eviction)', () => {
   it('keeps at most its capacity, evicting the oldest entry not read since it was stored', () => {
-    const lru = new Lru<string, number>(3)
+    const lru = new ClockCache<string, number>(3)
     lru.set('a', 1)
     lru.set('b', 2)
     lru.set('c', 3)
@@ -15,7 +15,7 @@ describe('Lru (CLOCK eviction)', () => {
   })
 
   it('evicts the oldest when every entry was read, and replaces values in place', () => {
-    const lru = new Lru<string, number>(2)
+    const lru = new ClockCache<string, number>(2)
     lru.set('a', 1)
     lru.set('b', 2)
     lru.get('a')

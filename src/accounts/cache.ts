@@ -1,0 +1,165 @@
+/**
+ * The cache of ready-to-send responses: a bounded CLOCK cache, the bodies it keeps (copied into
+ * slabs of their own) and the store reads in flight, shared by concurrent misses for one key.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import type { StoredAccount } from '../store/types.js'
+
+/**
+ * A stored account as served: the bytes and validator the HTTP layer sends as they are, and
+ * `exp`. Kept small: a server may cache a hundred thousand of them.
+ */
+export type CachedAccount = {
+  /** 0 when the JWT does not expire. */
+  exp: number
+  body: Buffer
+  /**
+   * The ETag and the `If-None-Match` needle: strong, from the bytes (a same-second edit keeps
+   * the `jti`), never from claim text (a header with a control character throws).
+   */
+  etag: string
+  /** Body length as a header value, computed once. */
+  length: string
+}
+
+type Slot<V> = { value: V; used: boolean }
+
+/**
+ * A bounded cache with CLOCK ("second chance") eviction: a hit only sets a flag, so the hot
+ * read path never reorders the map; eviction skips (and clears) flagged entries, oldest first.
+ */
+export class ClockCache<K, V> {
+  readonly #entries = new Map<K, Slot<V>>()
+  readonly #capacity: number
+
+  constructor(capacity: number) {
+    this.#capacity = Math.max(1, capacity)
+  }
+
+  get(key: K): V | undefined {
+    const slot = this.#entries.get(key)
+    if (slot === undefined) return undefined
+    slot.used = true
+    return slot.value
+  }
+
+  set(key: K, value: V): void {
+    // Make room first, so the entry being stored is never the one chosen.
+    if (!this.#entries.delete(key) && this.#entries.size >= this.#capacity) this.#evictOne()
+    this.#entries.set(key, { value, used: false })
+  }
+
+  #evictOne(): void {
+    for (const [key, slot] of this.#entries) {
+      this.#entries.delete(key)
+      if (!slot.used) return
+      // Recently read: a second chance at the young end.
+      slot.used = false
+      this.#entries.set(key, slot)
+    }
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key)
+  }
+
+  clear(): void {
+    this.#entries.clear()
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+}
+
+/** A store read in flight; a write that finishes meanwhile makes its result not worth caching. */
+type Ticket = { pubkey: string; valid: boolean }
+
+/** Served forms of accounts by public key, and the reads that will fill it. */
+export class AccountCache {
+  readonly #entries: ClockCache<string, CachedAccount>
+  readonly #loads = new Map<string, { flight: Promise<CachedAccount | null>; ticket: Ticket }>()
+
+  constructor(capacity: number) {
+    this.#entries = new ClockCache(capacity)
+  }
+
+  get(pubkey: string): CachedAccount | undefined {
+    return this.#entries.get(pubkey)
+  }
+
+  /**
+   * The cached form, or the result of `read` (cached unless a write came in meanwhile).
+   * Concurrent misses for one key share a single read.
+   */
+  load(pubkey: string, read: () => Promise<StoredAccount | null>): Promise<CachedAccount | null> {
+    const pending = this.#loads.get(pubkey)
+    if (pending !== undefined) return pending.flight
+    const ticket: Ticket = { pubkey, valid: true }
+    const flight = this.#fill(read, ticket)
+    this.#loads.set(pubkey, { flight, ticket })
+    const settle = () => {
+      if (this.#loads.get(pubkey)?.flight === flight) this.#loads.delete(pubkey)
+    }
+    flight.then(settle, settle)
+    return flight
+  }
+
+  async #fill(read: () => Promise<StoredAccount | null>, ticket: Ticket): Promise<CachedAccount | null> {
+    const account = await read()
+    if (account === null) return null
+    const cached = toCached(account)
+    // A write that finished while this read was in flight has already cached a newer JWT.
+    if (ticket.valid) this.#entries.set(ticket.pubkey, cached)
+    return cached
+  }
+
+  /** Caches the JWT just stored, over any read still in flight for it. */
+  remember(account: StoredAccount): void {
+    const pending = this.#loads.get(account.pubkey)
+    if (pending !== undefined) pending.ticket.valid = false
+    this.#entries.set(account.pubkey, toCached(account))
+  }
+
+  /** Drops cached responses for these accounts (all of them for null). */
+  forget(pubkeys: readonly string[] | null): void {
+    for (const pending of this.#loads.values()) {
+      if (pubkeys === null || pubkeys.includes(pending.ticket.pubkey)) pending.ticket.valid = false
+    }
+    if (pubkeys === null) this.#entries.clear()
+    else for (const pubkey of pubkeys) this.#entries.delete(pubkey)
+  }
+}
+
+/**
+ * Cached bodies are copied into slabs of their own. From Node's shared Buffer pool, each body
+ * kept alive the pool slab around it, full of short-lived buffers (a JWT decode's); see
+ * docs/benchmarks.md.
+ */
+const SLAB_BYTES = 64 * 1024
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
+let slabUsed = 0
+
+function bodyOf(jwt: string): Buffer {
+  const length = Buffer.byteLength(jwt)
+  if (length > SLAB_BYTES / 4) return Buffer.from(jwt)
+  if (slabUsed + length > SLAB_BYTES) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
+    slabUsed = 0
+  }
+  const body = slab.subarray(slabUsed, slabUsed + length)
+  body.write(jwt)
+  slabUsed += length
+  return body
+}
+
+export function toCached(account: StoredAccount): CachedAccount {
+  const body = bodyOf(account.jwt)
+  return { exp: account.exp, body, etag: etagOf(body), length: String(body.length) }
+}
+
+/** `"` + 22 base64url characters (128 bits) of the SHA-256 of the bytes + `"`. */
+export function etagOf(body: Uint8Array): string {
+  return `"${createHash('sha256').update(body).digest().subarray(0, 16).toString('base64url')}"`
+}

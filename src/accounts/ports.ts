@@ -1,0 +1,63 @@
+/**
+ * What the account service is built from: small interfaces that the transports (NATS, the
+ * worker cluster) implement, so the service never knows where its process sits.
+ * @module
+ */
+import type { ChangeListener, JwtStore, PutResult, PutSource, StoredAccount } from '../store/types.js'
+
+/** What an update notification achieved. */
+export type NotifyReport = {
+  /** False when not sent: NATS was down (it waits for the next connection), or the NATS user is not in the system account. */
+  sent: boolean
+  updated: number
+  /** Servers that do not use the account yet: they will fetch it when they need it. */
+  skipped: number
+  /** `<server>: <error>` for servers that refused it. */
+  failed: string[]
+  /** Milliseconds from the request to the first server that applied it (null: none did). */
+  firstAppliedMs: number | null
+  /** One line for the POST answer, the log and the history. */
+  summary: string
+  /** Whether gathering ended because every known server answered (absent: nothing gathered). */
+  allAnswered?: boolean
+}
+
+/** Tells running nats-servers about an accepted change. */
+export interface Notifier {
+  notify(account: StoredAccount): Promise<NotifyReport>
+}
+
+/** A push that was not refused: the JWT is stored now, or was already. */
+export type PushResult = PutResult & {
+  outcome: 'stored' | 'unchanged'
+  /** For a stored change when NATS is configured: what the update notification achieved. */
+  notification?: NotifyReport
+}
+
+/**
+ * Commits a JWT that passed every check: decides newest-wins, stores, keeps this process's
+ * cache right and notifies; here, or in the process that writes.
+ * @throws StaleJwtError, DeletedAccountError (or the same codes from another process)
+ */
+export interface Writer {
+  commit(account: StoredAccount, source: PutSource): Promise<PushResult>
+}
+
+/**
+ * Tells the caches of the other processes what this one changed (null: anything), before a
+ * write is acknowledged.
+ */
+export interface Invalidation {
+  announce(pubkeys: string[] | null): Promise<void>
+}
+
+/** Changes to the store made by other processes (the store's `watch`), for the cache to drop. */
+export type ChangeFeed = (listener: ChangeListener) => () => void
+
+/** Asked for the JWT of an account the store does not hold (a NATS LOOKUP). */
+export interface Fallback {
+  lookup(pubkey: string): Promise<string | null>
+}
+
+/** What readiness, PACK hashes, export and the CLI read from the store, through the service. */
+export type StoreReader = Pick<JwtStore, 'name' | 'get' | 'list' | 'count' | 'hash'>
