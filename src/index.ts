@@ -37,8 +37,8 @@ export type {
   PutResult,
   PutSource,
   ReadonlyJwtStore,
-  StoredAccount,
 } from './store/types.js'
+export type { StoredAccount } from './jwt/types.js'
 export { checkAccountJwt, ClaimsInvalidError, type AccountCheck } from './jwt/account.js'
 export type { ClaimIssue } from './jwt/validate-claims.js'
 export { loadOperator, parseOperator, type OperatorTrust } from './jwt/trust.js'

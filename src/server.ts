@@ -23,7 +23,8 @@ import { Notifier } from './nats/notifier.js'
 import { ResolverPeer } from './nats/peer.js'
 import { AccountService, isStale } from './service/accounts.js'
 import { describeStore, openStore } from './store/index.js'
-import type { JwtStore, PutSource, StoredAccount } from './store/types.js'
+import type { StoredAccount } from './jwt/types.js'
+import type { JwtStore, PutSource } from './store/types.js'
 import { VERSION } from './version.js'
 
 export type AccountServer = {

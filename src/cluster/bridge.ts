@@ -6,7 +6,8 @@
  */
 import { AccountServerError, ErrorCode } from '../errors.js'
 import type { PushResult } from '../service/accounts.js'
-import type { PutSource, StoredAccount } from '../store/types.js'
+import type { StoredAccount } from '../jwt/types.js'
+import type { PutSource } from '../store/types.js'
 import type { Refusal, ToPrimary, ToWorker } from './protocol.js'
 
 /** The leader's refusal with its code, so the HTTP answer is the one the leader would give. */

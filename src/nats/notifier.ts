@@ -8,7 +8,7 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from '../log/logger.js'
-import type { StoredAccount } from '../store/types.js'
+import type { StoredAccount } from '../jwt/types.js'
 import type { NatsLink } from './link.js'
 
 export type NotifyReport = {

@@ -10,17 +10,9 @@ import { chmodSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
-import {
-  decidePut,
-  putResult,
-  xorInto,
-  type ChangeListener,
-  type HistoryEntry,
-  type JwtStore,
-  type PutResult,
-  type PutSource,
-  type StoredAccount,
-} from '../types.js'
+import type { StoredAccount } from '../../jwt/types.js'
+import type { ChangeListener, HistoryEntry, JwtStore, PutResult, PutSource } from '../types.js'
+import { decidePut, putResult, xorInto } from '../utils/newest-wins.js'
 
 export const DRIVER_NAME = 'sqlite'
 
@@ -210,7 +202,6 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
 
   return {
     name: DRIVER_NAME,
-    capabilities: { history: true },
     async get(pubkey) {
       return read(pubkey, () => selectCurrent.get(pubkey)) ?? null
     },
