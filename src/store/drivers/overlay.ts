@@ -19,8 +19,10 @@ export function overlayStore(base: JwtStore): JwtStore {
   const deletedHere = new Map<string, StoredAccount>()
   const locks = new KeyLock()
   const get = async (pubkey: string) => (written.has(pubkey) ? written.get(pubkey)! : base.get(pubkey))
-  const deleted = async (pubkey: string) =>
-    written.has(pubkey) ? (deletedHere.get(pubkey) ?? null) : base.deleted(pubkey)
+  const deleted = async (pubkey: string) => {
+    if (!written.has(pubkey)) return base.deleted(pubkey)
+    return written.get(pubkey) === null ? (deletedHere.get(pubkey) ?? null) : null
+  }
   const io: PutIo = {
     current: get,
     tombstone: deleted,
