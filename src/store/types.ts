@@ -5,6 +5,11 @@
  */
 import type { StoredAccount } from '../jwt/types.js'
 
+/** Which store to open: SQLite unless a directory is asked for. */
+export type StoreConfig =
+  | { type: 'sqlite'; /** @default './data/accounts.db' */ file: string }
+  | { type: 'directory'; dir: string; /** Two-character shard directories. */ shard: boolean }
+
 /** Where an accepted JWT came from, kept by drivers that record history. */
 export type PutSource = {
   kind: 'http' | 'nats' | 'import'
