@@ -16,7 +16,7 @@ import { readStoredMeta } from '../../src/jwt/decode.js'
 import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 import type { StoredAccount } from '../../src/jwt/types.js'
 import { mintAccount } from '../../test/helpers/mint.js'
-import { waitFor } from '../../test/helpers/nats-server.js'
+import { waitFor } from '../../test/helpers/wait.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { mib, mintFleet, randomAccountKey, tempDir, type Fleet } from './lib.js'
 

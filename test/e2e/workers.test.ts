@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { readStoredMeta } from '../../src/jwt/decode.js'
 import { startServer, type RunningServer } from '../helpers/cli.js'
 import { mintAccount, mintOperator, newKey } from '../helpers/mint.js'
-import { waitFor } from '../helpers/nats-server.js'
+import { waitFor } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const servers: RunningServer[] = []

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 import type { StoreChange } from '../../src/store/types.js'
 import { newKey } from '../helpers/mint.js'
-import { waitFor } from '../helpers/nats-server.js'
+import { waitFor } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 import { accountVersion, testJwtStore } from './contract.js'
 
