@@ -99,13 +99,13 @@ export interface JwtStore extends ReadonlyJwtStore {
    * and the write are atomic per account: concurrent puts never lose the newest JWT.
    * Resolves only once the write is durable.
    */
-  put(account: StoredAccount, source?: PutSource): Promise<PutResult>
+  put(account: StoredAccount, source: PutSource): Promise<PutResult>
   /**
    * Deletes an account: it is no longer served, listed or hashed, and a later put of a JWT
    * issued at or before the deleted one's `iat` is refused (`deleted`), so peers still holding
    * the old JWT cannot bring it back. Resolves with what was deleted (null: nothing stored).
    */
-  delete(pubkey: string, source?: PutSource): Promise<StoredAccount | null>
+  delete(pubkey: string, source: PutSource): Promise<StoredAccount | null>
   /** Keeps what the update notification of an accepted version achieved (history drivers). */
   recordNotification?(pubkey: string, jti: string, outcome: string): Promise<void>
 }

@@ -38,7 +38,7 @@ async function fillStore(): Promise<{ file: string; pack: string; someKey: strin
       const key = new TextDecoder().decode(Codec.encode(Prefix.Account, randomBytes(32)))
       const jwt = mintAccount(key, operator, { extra: { tags: PADDING } })
       lines.push(`${key}|${jwt}`)
-      return store.put({ ...readStoredMeta(jwt), jwt })
+      return store.put({ ...readStoredMeta(jwt), jwt }, { kind: 'http' })
     }),
   )
   await store.close()

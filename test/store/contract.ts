@@ -65,15 +65,15 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
 
     it('stores a new account and returns the exact JWT and its metadata', async () => {
       const account = accountVersion(newKey('account').publicKey, 1000)
-      const result = await store.put(account)
+      const result = await store.put(account, { kind: 'http' })
       expect(result).toEqual({ outcome: 'stored', current: account, previous: null })
       expect(await store.get(account.pubkey)).toEqual(account)
     })
 
     it('treats the same bytes as a no-op', async () => {
       const account = accountVersion(newKey('account').publicKey, 1000)
-      await store.put(account)
-      const again = await store.put({ ...account })
+      await store.put(account, { kind: 'http' })
+      const again = await store.put({ ...account }, { kind: 'http' })
       expect(again.outcome).toBe('unchanged')
       expect(again.current).toEqual(account)
     })
@@ -113,8 +113,8 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       const pubkey = newKey('account').publicKey
       const newer = accountVersion(pubkey, 2000)
       const older = accountVersion(pubkey, 1000)
-      await store.put(newer)
-      const result = await store.put(older)
+      await store.put(newer, { kind: 'http' })
+      const result = await store.put(older, { kind: 'http' })
       expect(result.outcome).toBe('stale')
       expect(result.current).toEqual(newer)
       expect(await store.get(pubkey)).toEqual(newer)
@@ -125,9 +125,9 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       const first = accountVersion(pubkey, 1000)
       const sameSecond = accountVersion(pubkey, 1000, { description: 'edited' })
       const newer = accountVersion(pubkey, 1001)
-      await store.put(first)
-      expect((await store.put(sameSecond)).outcome).toBe('stored')
-      const result = await store.put(newer)
+      await store.put(first, { kind: 'http' })
+      expect((await store.put(sameSecond, { kind: 'http' })).outcome).toBe('stored')
+      const result = await store.put(newer, { kind: 'http' })
       expect(result).toEqual({ outcome: 'stored', current: newer, previous: sameSecond })
       expect(await store.get(pubkey)).toEqual(newer)
     })
@@ -137,9 +137,9 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       const old = accountVersion(pubkey, 1000)
       const current = accountVersion(pubkey, 2000)
       const other = accountVersion(newKey('account').publicKey, 1000)
-      await store.put(old)
-      await store.put(current)
-      await store.put(other)
+      await store.put(old, { kind: 'http' })
+      await store.put(current, { kind: 'http' })
+      await store.put(other, { kind: 'http' })
       expect(await store.delete(pubkey, { kind: 'nats', detail: 'delete request' })).toEqual(current)
       expect(await store.get(pubkey)).toBeNull()
       expect(await store.deleted(pubkey)).toEqual(current)
@@ -149,27 +149,27 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       expect(listed).toEqual([other.pubkey])
       expect(await store.hash(0)).toEqual(new Uint8Array(sha256(other.jwt)))
       for (const version of [old, current, accountVersion(pubkey, 2000)]) {
-        expect(await store.put(version)).toEqual({ outcome: 'deleted', current, previous: null })
+        expect(await store.put(version, { kind: 'http' })).toEqual({ outcome: 'deleted', current, previous: null })
       }
       expect(await store.get(pubkey)).toBeNull()
       const recreated = accountVersion(pubkey, 2001)
-      expect((await store.put(recreated)).outcome).toBe('stored')
+      expect((await store.put(recreated, { kind: 'http' })).outcome).toBe('stored')
       expect(await store.get(pubkey)).toEqual(recreated)
       expect(await store.deleted(pubkey)).toBeNull()
-      expect(await store.delete(newKey('account').publicKey)).toBeNull()
+      expect(await store.delete(newKey('account').publicKey, { kind: 'http' })).toBeNull()
     })
 
     it('never loses the newest JWT under concurrent puts', async () => {
       const pubkey = newKey('account').publicKey
       const versions = Array.from({ length: 40 }, (_, i) => accountVersion(pubkey, 5000 + i))
-      const results = await Promise.all(shuffled(versions, 12).map((v) => store.put(v)))
+      const results = await Promise.all(shuffled(versions, 12).map((v) => store.put(v, { kind: 'http' })))
       expect(results.every((r) => r.outcome !== 'unchanged')).toBe(true)
       expect(await store.get(pubkey)).toEqual(versions.at(-1))
     })
 
     it('lists every account in pubkey order and counts them', async () => {
       const accounts = Array.from({ length: 12 }, () => accountVersion(newKey('account').publicKey, 1000))
-      for (const account of accounts) await store.put(account)
+      for (const account of accounts) await store.put(account, { kind: 'http' })
       const listed: StoredAccount[] = []
       for await (const account of store.list()) listed.push(account)
       expect(listed.map((a) => a.pubkey)).toEqual(accounts.map((a) => a.pubkey).sort())
@@ -184,12 +184,12 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       const b = accountVersion(newKey('account').publicKey, 1000)
       const c = accountVersion(newKey('account').publicKey, 1001)
       const withExp = mintAccount(c.pubkey, operator, { iat: 1002, exp: 5000 })
-      for (const account of [a, b, c]) await store.put(account)
+      for (const account of [a, b, c]) await store.put(account, { kind: 'http' })
       const expected = new Uint8Array(32)
       for (const account of [a, b, c]) xorInto(expected, sha256(account.jwt))
       expect(await store.hash(1000)).toEqual(expected)
       const newer = { ...readStoredMeta(withExp), jwt: withExp }
-      await store.put(newer)
+      await store.put(newer, { kind: 'http' })
       const live = new Uint8Array(32)
       for (const account of [a, b, newer]) xorInto(live, sha256(account.jwt))
       expect(await store.hash(4999)).toEqual(live)
@@ -236,7 +236,7 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
 
     it.runIf(persistent)('keeps everything across a reopen', async () => {
       const accounts = Array.from({ length: 5 }, (_, i) => accountVersion(newKey('account').publicKey, 1000 + i))
-      for (const account of accounts) await store.put(account)
+      for (const account of accounts) await store.put(account, { kind: 'http' })
       store = await harness.reopen!()
       for (const account of accounts) expect(await store.get(account.pubkey)).toEqual(account)
       expect(await store.count()).toBe(5)

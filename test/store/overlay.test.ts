@@ -31,7 +31,7 @@ describe('overlay store', () => {
     const newerC = accountVersion(c, 300)
     expect((await dryRun.put(newB, { kind: 'import' })).outcome).toBe('stored')
     expect((await dryRun.put(newerC, { kind: 'import' })).outcome).toBe('stored')
-    expect(await dryRun.delete(d)).toEqual(baseD)
+    expect(await dryRun.delete(d, { kind: 'http' })).toEqual(baseD)
 
     expect((await all(dryRun)).map((account) => account.jwt)).toEqual([baseA.jwt, newB.jwt, newerC.jwt])
     expect(await dryRun.count()).toBe(3)

@@ -95,7 +95,7 @@ describe('sqlite history', () => {
   it('creates the database and its folder readable by the server only', async () => {
     const file = join(await tempDir(), 'new', 'accounts.db')
     const store = await sqliteStore({ file })
-    await store.put(accountVersion(newKey('account').publicKey, 1000))
+    await store.put(accountVersion(newKey('account').publicKey, 1000), { kind: 'http' })
     expect((await stat(file)).mode & 0o777).toBe(0o600)
     expect((await stat(`${file}-wal`)).mode & 0o777).toBe(0o600)
     expect((await stat(join(file, '..'))).mode & 0o777).toBe(0o700)

@@ -228,12 +228,12 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     async deleted(pubkey) {
       return read(pubkey, () => (selectCurrent.get(pubkey) ? null : (selectTombstone.get(pubkey) ?? null)))
     },
-    put(account, source = { kind: 'http' }) {
+    put(account, source) {
       return new Promise<PutResult>((resolve, reject) => {
         if (queue.push({ account, source, resolve, reject }) === 1) setImmediate(flush)
       })
     },
-    async delete(pubkey, source = { kind: 'http' }) {
+    async delete(pubkey, source) {
       return write(`delete ${pubkey}`, () => deleteTransaction.immediate(pubkey, source))
     },
     async recordNotification(pubkey, jti, outcome) {

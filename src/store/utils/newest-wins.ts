@@ -54,7 +54,7 @@ export type PutIo = {
  * Reads what is stored, decides, and writes the winner. Not atomic by itself: the caller holds
  * the account's lock around it.
  */
-export async function putNewestWins(io: PutIo, account: StoredAccount, source?: PutSource): Promise<PutResult> {
+export async function putNewestWins(io: PutIo, account: StoredAccount, source: PutSource): Promise<PutResult> {
   const previous = await io.current(account.pubkey)
   const tombstone = previous === null ? await io.tombstone(account.pubkey) : null
   const outcome = decidePut(previous, account, tombstone, source)
