@@ -22,7 +22,6 @@ export {
   defaultConfig,
   type NatsConfig,
   type ServerConfig,
-  type StoreConfig,
   type TlsFiles,
 } from './config/types.js'
 export { createLogger, type LogFormat, type Logger, type LoggerOptions, type LogLevel } from './log/logger.js'
@@ -37,8 +36,9 @@ export type {
   PutResult,
   PutSource,
   ReadonlyJwtStore,
-  StoredAccount,
+  StoreConfig,
 } from './store/types.js'
+export type { StoredAccount } from './jwt/types.js'
 export { checkAccountJwt, ClaimsInvalidError, type AccountCheck } from './jwt/account.js'
 export type { ClaimIssue } from './jwt/validate-claims.js'
 export { loadOperator, parseOperator, type OperatorTrust } from './jwt/trust.js'

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
 import { join } from 'node:path'
-import { waitFor } from '../../test/helpers/nats-server.js'
+import { waitFor } from '../../test/helpers/wait.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { mintFleet, tempDir } from './lib.js'
 

@@ -12,7 +12,8 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node'
-import { startNatsServer, waitFor, type NatsServer } from '../../test/helpers/nats-server.js'
+import { startNatsServer, type NatsServer } from '../../test/helpers/nats-server.js'
+import { waitFor } from '../../test/helpers/wait.js'
 import { tempDir } from '../bench/lib.js'
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))

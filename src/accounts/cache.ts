@@ -4,7 +4,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import type { StoredAccount } from '../store/types.js'
+import type { StoredAccount } from '../jwt/types.js'
 
 /**
  * A stored account as served: the bytes and validator the HTTP layer sends as they are, and

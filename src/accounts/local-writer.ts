@@ -4,7 +4,8 @@
  * @module
  */
 import type { Logger } from '../log/logger.js'
-import type { JwtStore, PutResult, PutSource, StoredAccount } from '../store/types.js'
+import type { StoredAccount } from '../jwt/types.js'
+import type { JwtStore, PutResult, PutSource } from '../store/types.js'
 import type { AccountCache } from './cache.js'
 import type { Notifications } from './notifications.js'
 import type { Invalidation, PushResult, Writer } from './ports.js'

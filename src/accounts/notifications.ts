@@ -5,7 +5,8 @@
  */
 import type { Logger } from '../log/logger.js'
 import type { Metrics } from '../metrics.js'
-import type { JwtStore, StoredAccount } from '../store/types.js'
+import type { StoredAccount } from '../jwt/types.js'
+import type { JwtStore } from '../store/types.js'
 import type { Notifier, NotifyReport } from './ports.js'
 
 export class Notifications {

@@ -3,7 +3,8 @@
  * worker cluster) implement, so the service never knows where its process sits.
  * @module
  */
-import type { ChangeListener, JwtStore, PutResult, PutSource, StoredAccount } from '../store/types.js'
+import type { StoredAccount } from '../jwt/types.js'
+import type { ChangeListener, JwtStore, PutResult, PutSource } from '../store/types.js'
 
 /** What an update notification achieved. */
 export type NotifyReport = {

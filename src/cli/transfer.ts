@@ -2,7 +2,8 @@
  * `nats-accounts import <source>` and `nats-accounts export <target>`.
  * @module
  */
-import type { ServerConfig, StoreConfig } from '../config/types.js'
+import type { ServerConfig } from '../config/types.js'
+import type { StoreConfig } from '../store/types.js'
 import { ConfigError } from '../errors.js'
 import { loadOperator } from '../jwt/trust.js'
 import { exportToDirectory, formatExportSummary, memoryResolverConfig, type ExportLine, type ExportSummary } from '../transfer/export.js'

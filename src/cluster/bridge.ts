@@ -6,7 +6,8 @@
  */
 import type { Invalidation, PushResult, Writer } from '../accounts/ports.js'
 import { AccountServerError, ErrorCode } from '../errors.js'
-import type { PutSource, StoredAccount } from '../store/types.js'
+import type { StoredAccount } from '../jwt/types.js'
+import type { PutSource } from '../store/types.js'
 import type { Refusal, ToPrimary, ToWorker } from './protocol.js'
 
 /** How a worker talks to the primary process (Node's IPC channel; a fake one in tests). */

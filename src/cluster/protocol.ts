@@ -5,7 +5,8 @@
  * @module
  */
 import type { PushResult } from '../accounts/ports.js'
-import type { PutSource, StoredAccount } from '../store/types.js'
+import type { StoredAccount } from '../jwt/types.js'
+import type { PutSource } from '../store/types.js'
 
 /** A refusal crossing processes: enough to rebuild the same error (and HTTP answer). */
 export type Refusal = { code: string; message: string }

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_CLOCK_SKEW_S } from '../jwt/account.js'
 import type { LogFormat, LogLevel } from '../log/logger.js'
+import type { StoreConfig } from '../store/types.js'
 
 export type TlsFiles = {
   /** PEM certificate chain; '' for none. */
@@ -75,11 +76,6 @@ export type NatsConfig = {
   /** Bound of the LOOKUP asked on a GET miss; 0 disables the fallback. @default 500 ms */
   lookupTimeoutMs: number
 }
-
-/** SQLite unless a directory is asked for. */
-export type StoreConfig =
-  | { type: 'sqlite'; /** @default './data/accounts.db' */ file: string }
-  | { type: 'directory'; dir: string; /** Two-character shard directories. */ shard: boolean }
 
 export const DEFAULT_SQLITE_FILE = './data/accounts.db'
 

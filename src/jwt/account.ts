@@ -5,7 +5,7 @@
  * @module
  */
 import { AccountServerError, ErrorCode } from '../errors.js'
-import type { StoredAccount } from '../store/types.js'
+import type { StoredAccount } from './types.js'
 import { accountMeta, decodeJwt } from './decode.js'
 import { accountKeyProblem, isAccountKey, publicKeyKind } from './nkeys.js'
 import type { OperatorTrust } from './trust.js'

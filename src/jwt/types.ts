@@ -50,3 +50,9 @@ export type AccountJwtMeta = {
   issuer: string
   name: string
 }
+
+/** An account JWT as stored, with the metadata read from it when it was accepted. */
+export type StoredAccount = AccountJwtMeta & {
+  /** The JWT exactly as stored and served (no surrounding whitespace). */
+  jwt: string
+}

@@ -9,7 +9,7 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Notifier as NotifierPort, NotifyReport } from '../accounts/ports.js'
 import type { Logger } from '../log/logger.js'
-import type { StoredAccount } from '../store/types.js'
+import type { StoredAccount } from '../jwt/types.js'
 import type { NatsLink } from './link.js'
 
 /** Bounds the known servers, however many ids answer. */

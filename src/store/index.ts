@@ -2,12 +2,11 @@
  * Opens the store a configuration names.
  * @module
  */
-import type { StoreConfig } from '../config/types.js'
 import type { Logger } from '../log/logger.js'
 import { ConfigError } from '../errors.js'
 import { countLayouts, directoryStore, probeWritable } from './drivers/directory.js'
 import { sqliteStore } from './drivers/sqlite.js'
-import type { JwtStore } from './types.js'
+import type { JwtStore, StoreConfig } from './types.js'
 
 export type OpenStoreOptions = {
   /** Fail now when the store cannot be written (the server's start-up check). */

@@ -3,13 +3,12 @@
  * exact JWT bytes; they never verify signatures (that happened before `put`).
  * @module
  */
-import type { AccountJwtMeta } from '../jwt/types.js'
+import type { StoredAccount } from '../jwt/types.js'
 
-/** An account JWT as stored, with the metadata read from it when it was accepted. */
-export type StoredAccount = AccountJwtMeta & {
-  /** The JWT exactly as stored and served (no surrounding whitespace). */
-  jwt: string
-}
+/** Which store to open: SQLite unless a directory is asked for. */
+export type StoreConfig =
+  | { type: 'sqlite'; /** @default './data/accounts.db' */ file: string }
+  | { type: 'directory'; dir: string; /** Two-character shard directories. */ shard: boolean }
 
 /** Where an accepted JWT came from, kept by drivers that record history. */
 export type PutSource = {
@@ -42,11 +41,6 @@ export type PutResult = {
   previous: StoredAccount | null
 }
 
-export type StoreCapabilities = {
-  /** Keeps every accepted version: `history` and `version` are implemented. */
-  history: boolean
-}
-
 /** One accepted version of an account JWT (or its deletion), as kept by drivers with history. */
 export type HistoryEntry = {
   event: 'accepted' | 'deleted'
@@ -72,7 +66,6 @@ export type ChangeListener = (changes: readonly StoreChange[] | null) => void
 export interface ReadonlyJwtStore {
   /** Driver name, used in logs and errors. */
   readonly name: string
-  readonly capabilities: StoreCapabilities
   /** The stored JWT for an account key, or null. Callers pass valid account keys only. */
   get(pubkey: string): Promise<StoredAccount | null>
   /** What a deleted account held when it was deleted, or null (never deleted, or re-created). */
@@ -106,47 +99,13 @@ export interface JwtStore extends ReadonlyJwtStore {
    * and the write are atomic per account: concurrent puts never lose the newest JWT.
    * Resolves only once the write is durable.
    */
-  put(account: StoredAccount, source?: PutSource): Promise<PutResult>
+  put(account: StoredAccount, source: PutSource): Promise<PutResult>
   /**
    * Deletes an account: it is no longer served, listed or hashed, and a later put of a JWT
    * issued at or before the deleted one's `iat` is refused (`deleted`), so peers still holding
    * the old JWT cannot bring it back. Resolves with what was deleted (null: nothing stored).
    */
-  delete(pubkey: string, source?: PutSource): Promise<StoredAccount | null>
+  delete(pubkey: string, source: PutSource): Promise<StoredAccount | null>
   /** Keeps what the update notification of an accepted version achieved (history drivers). */
   recordNotification?(pubkey: string, jti: string, outcome: string): Promise<void>
-}
-
-/** The result of a put, from the decision and what was there. */
-export function putResult(
-  outcome: PutOutcome,
-  next: StoredAccount,
-  previous: StoredAccount | null,
-  deleted: StoredAccount | null = null,
-): PutResult {
-  const current = outcome === 'stored' ? next : outcome === 'deleted' ? deleted! : previous!
-  return { outcome, current, previous }
-}
-
-/** Adds one JWT's SHA-256 into a running XOR store hash. */
-export function xorInto(hash: Uint8Array, digest: Uint8Array): void {
-  for (let i = 0; i < 32; i++) hash[i]! ^= digest[i]!
-}
-
-/**
- * The newest-wins rule shared by every driver, plus deletions: `deleted` is what the account
- * held when it was deleted, if it was. Sync keeps a stored `jti` first, as nats-server's
- * `saveIfNewer`; explicit pushes compare bytes, so a same-second edit is stored.
- */
-export function decidePut(
-  previous: StoredAccount | null,
-  next: StoredAccount,
-  deleted: { iat: number } | null = null,
-  source?: PutSource,
-): PutOutcome {
-  if (previous === null) return deleted !== null && next.iat <= deleted.iat ? 'deleted' : 'stored'
-  if (previous.jwt === next.jwt) return 'unchanged'
-  if (source?.sync === true && previous.jti === next.jti) return 'unchanged'
-  if (next.iat < previous.iat) return 'stale'
-  return 'stored'
 }

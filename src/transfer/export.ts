@@ -8,7 +8,9 @@ import { ConfigError } from '../errors.js'
 import type { OperatorTrust } from '../jwt/trust.js'
 import type { AccountService } from '../accounts/service.js'
 import { directoryStore } from '../store/drivers/directory.js'
-import { decidePut, type PutOutcome, type StoredAccount } from '../store/types.js'
+import type { StoredAccount } from '../jwt/types.js'
+import type { PutOutcome } from '../store/types.js'
+import { decidePut } from '../store/utils/newest-wins.js'
 
 export type ExportLine = { outcome: PutOutcome | 'skipped'; pubkey: string; detail: string }
 

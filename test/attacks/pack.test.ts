@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { readStoredMeta } from '../../src/jwt/decode.js'
 import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 import { mintAccount, newKey } from '../helpers/mint.js'
-import { waitFor } from '../helpers/nats-server.js'
+import { waitFor } from '../helpers/wait.js'
 import { open, response } from '../helpers/raw-http.js'
 import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -38,7 +38,7 @@ async function fillStore(): Promise<{ file: string; pack: string; someKey: strin
       const key = new TextDecoder().decode(Codec.encode(Prefix.Account, randomBytes(32)))
       const jwt = mintAccount(key, operator, { extra: { tags: PADDING } })
       lines.push(`${key}|${jwt}`)
-      return store.put({ ...readStoredMeta(jwt), jwt })
+      return store.put({ ...readStoredMeta(jwt), jwt }, { kind: 'http' })
     }),
   )
   await store.close()

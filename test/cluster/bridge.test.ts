@@ -13,7 +13,7 @@ import { ErrorCode } from '../../src/errors.js'
 import { checkAccountJwt } from '../../src/jwt/account.js'
 import { parseOperator } from '../../src/jwt/trust.js'
 import { memoryStore } from '../../src/store/drivers/memory.js'
-import type { StoredAccount } from '../../src/store/types.js'
+import type { StoredAccount } from '../../src/jwt/types.js'
 import { mintAccount, mintOperator, newKey } from '../helpers/mint.js'
 
 /** A channel whose primary side is the test: what the worker sent, and a way to answer it. */

@@ -5,7 +5,7 @@ import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { loadFixtureSet } from '../helpers/fixtures.js'
 import { runCli, startServer } from '../helpers/cli.js'
-import { waitFor } from '../helpers/nats-server.js'
+import { waitFor } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const standard = loadFixtureSet('standard')

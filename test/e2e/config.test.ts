@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { runCli, startServer, type RunningServer } from '../helpers/cli.js'
 import { loadFixtureSet } from '../helpers/fixtures.js'
 import { mintAccount, mintOperator, newKey } from '../helpers/mint.js'
-import { waitFor } from '../helpers/nats-server.js'
+import { waitFor } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const set = loadFixtureSet('standard')

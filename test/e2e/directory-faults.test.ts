@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../helpers/cli.js'
 import { loadFixtureSet, natsServerOperatorConfig } from '../helpers/fixtures.js'
-import { startNatsServer, waitFor } from '../helpers/nats-server.js'
+import { startNatsServer } from '../helpers/nats-server.js'
+import { waitFor } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const set = loadFixtureSet('standard')

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../helpers/cli.js'
 import { mintAccount, mintOperator, newKey } from '../helpers/mint.js'
-import { waitFor } from '../helpers/nats-server.js'
+import { waitFor } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const servers: RunningServer[] = []

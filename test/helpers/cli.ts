@@ -3,7 +3,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { waitFor } from './nats-server.js'
+import { waitFor } from './wait.js'
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 const RESOLVER_LINE = /resolver: URL\((https?:\/\/[^)]+)\)/

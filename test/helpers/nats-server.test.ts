@@ -22,7 +22,7 @@ import {
   natsServerOperatorConfig,
 } from './fixtures.js'
 import type { FixtureEntry, FixtureSet } from './fixtures.js'
-import { startNatsServer, waitFor } from './nats-server.js'
+import { startNatsServer } from './nats-server.js'
 import type { NatsServer } from './nats-server.js'
 
 // No reconnects: a refused or vanished server must fail the connect, not retry in the background.
@@ -71,39 +71,6 @@ async function mintUser(set: FixtureSet, account: FixtureEntry, signer: string) 
   const jwt = await encodeUser('minted', user, issuer, claims)
   return jwtAuthenticator(jwt, user.getSeed())
 }
-
-describe('waitFor', () => {
-  it('resolves with the first value that is not undefined, null or false', async () => {
-    let calls = 0
-    const value = await waitFor(() => (++calls < 3 ? (calls === 1 ? null : false) : calls), {
-      intervalMs: 1,
-    })
-    expect(value).toBe(3)
-  })
-
-  it('times out with the message', async () => {
-    const started = Date.now()
-    await expect(waitFor(() => false, { timeoutMs: 100, message: 'the moon' })).rejects.toThrow(
-      'waitFor: the moon not met within 100 ms',
-    )
-    expect(Date.now() - started).toBeLessThan(1_000)
-  })
-
-  it('times out when a call hangs', async () => {
-    const hang = () => new Promise<never>(() => {})
-    await expect(waitFor(hang, { timeoutMs: 50, message: 'hang' })).rejects.toThrow(/hang not met/)
-  })
-
-  it('stops at the first exception', async () => {
-    let calls = 0
-    const fail = () => {
-      calls++
-      throw new Error('boom')
-    }
-    await expect(waitFor(fail, { timeoutMs: 1_000 })).rejects.toThrow('boom')
-    expect(calls).toBe(1)
-  })
-})
 
 describe('startNatsServer', () => {
   it('starts on a port of its own and stops idempotently', async () => {

@@ -44,7 +44,7 @@ describe('GET /jwt/v1/accounts/:pubkey', () => {
     )
     const store = memoryStore()
     const expired = mintAccount(newKey('account').publicKey, operator, { exp: nowSeconds - 5 })
-    await store.put({ ...readStoredMeta(expired), jwt: expired })
+    await store.put({ ...readStoredMeta(expired), jwt: expired }, { kind: 'http' })
     const withExpired = buildTestApp({ trust, store, now: () => NOW })
     const res = await withExpired.request(`/jwt/v1/accounts/${readStoredMeta(expired).pubkey}`)
     expect(res.status).toBe(200)
@@ -97,7 +97,7 @@ describe('GET /jwt/v1/accounts/:pubkey', () => {
   it('answers 404 with an empty body for ?check=true on an expired JWT', async () => {
     const store = memoryStore()
     const expired = mintAccount(newKey('account').publicKey, operator, { exp: nowSeconds - 5 })
-    await store.put({ ...readStoredMeta(expired), jwt: expired })
+    await store.put({ ...readStoredMeta(expired), jwt: expired }, { kind: 'http' })
     const app = buildTestApp({ trust, store, now: () => NOW })
     const path = `/jwt/v1/accounts/${readStoredMeta(expired).pubkey}`
     const res = await app.request(`${path}?check=true`)
@@ -146,7 +146,7 @@ describe('GET /jwt/v1/accounts/:pubkey', () => {
 
   it('serves GETs without an operator', async () => {
     const store = memoryStore()
-    await store.put({ ...readStoredMeta(jwt), jwt })
+    await store.put({ ...readStoredMeta(jwt), jwt }, { kind: 'http' })
     const app = buildTestApp({ trust: null, store })
     expect(await (await app.request(`/jwt/v1/accounts/${account}`)).text()).toBe(jwt)
   })

@@ -6,7 +6,7 @@ import { etagOf } from '../../src/accounts/cache.js'
 import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 import { buildTestApp, post } from '../helpers/app.js'
 import { mintAccount, mintOperator, newKey } from '../helpers/mint.js'
-import { waitFor } from '../helpers/nats-server.js'
+import { waitFor } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const operator = newKey('operator')

@@ -103,7 +103,7 @@ describe('GET /jwt/v1/pack', () => {
     const { app, store } = await packApp(0)
     expect(await (await app.request('/jwt/v1/pack')).text()).toBe('')
     const expired = mintAccount(newKey('account').publicKey, operator, { exp: NOW / 1000 - 1 })
-    await store.put({ ...readStoredMeta(expired), jwt: expired })
+    await store.put({ ...readStoredMeta(expired), jwt: expired }, { kind: 'http' })
     expect(await (await app.request('/jwt/v1/pack')).text()).toBe('')
   })
 })

@@ -11,10 +11,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { decodeJwt } from '../../src/jwt/decode.js'
 import { verifySignature } from '../../src/jwt/verify.js'
-import { waitFor } from '../helpers/nats-server.js'
-import { AccountService } from '../../src/accounts/service.js'
-import { xorInto, type JwtStore, type StoredAccount } from '../../src/store/types.js'
+import { waitFor } from '../helpers/wait.js'
+import type { StoredAccount } from '../../src/jwt/types.js'
+import type { JwtStore } from '../../src/store/types.js'
+import { xorInto } from '../../src/store/utils/newest-wins.js'
 import { mintAccount, newKey } from '../helpers/mint.js'
+import { shuffled } from '../helpers/shuffle.js'
 import { sameSecondEdit } from '../helpers/nsc.js'
 
 export type StoreHarness = {
@@ -63,15 +65,15 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
 
     it('stores a new account and returns the exact JWT and its metadata', async () => {
       const account = accountVersion(newKey('account').publicKey, 1000)
-      const result = await store.put(account)
+      const result = await store.put(account, { kind: 'http' })
       expect(result).toEqual({ outcome: 'stored', current: account, previous: null })
       expect(await store.get(account.pubkey)).toEqual(account)
     })
 
     it('treats the same bytes as a no-op', async () => {
       const account = accountVersion(newKey('account').publicKey, 1000)
-      await store.put(account)
-      const again = await store.put({ ...account })
+      await store.put(account, { kind: 'http' })
+      const again = await store.put({ ...account }, { kind: 'http' })
       expect(again.outcome).toBe('unchanged')
       expect(again.current).toEqual(account)
     })
@@ -111,8 +113,8 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       const pubkey = newKey('account').publicKey
       const newer = accountVersion(pubkey, 2000)
       const older = accountVersion(pubkey, 1000)
-      await store.put(newer)
-      const result = await store.put(older)
+      await store.put(newer, { kind: 'http' })
+      const result = await store.put(older, { kind: 'http' })
       expect(result.outcome).toBe('stale')
       expect(result.current).toEqual(newer)
       expect(await store.get(pubkey)).toEqual(newer)
@@ -123,9 +125,9 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       const first = accountVersion(pubkey, 1000)
       const sameSecond = accountVersion(pubkey, 1000, { description: 'edited' })
       const newer = accountVersion(pubkey, 1001)
-      await store.put(first)
-      expect((await store.put(sameSecond)).outcome).toBe('stored')
-      const result = await store.put(newer)
+      await store.put(first, { kind: 'http' })
+      expect((await store.put(sameSecond, { kind: 'http' })).outcome).toBe('stored')
+      const result = await store.put(newer, { kind: 'http' })
       expect(result).toEqual({ outcome: 'stored', current: newer, previous: sameSecond })
       expect(await store.get(pubkey)).toEqual(newer)
     })
@@ -135,9 +137,9 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       const old = accountVersion(pubkey, 1000)
       const current = accountVersion(pubkey, 2000)
       const other = accountVersion(newKey('account').publicKey, 1000)
-      await store.put(old)
-      await store.put(current)
-      await store.put(other)
+      await store.put(old, { kind: 'http' })
+      await store.put(current, { kind: 'http' })
+      await store.put(other, { kind: 'http' })
       expect(await store.delete(pubkey, { kind: 'nats', detail: 'delete request' })).toEqual(current)
       expect(await store.get(pubkey)).toBeNull()
       expect(await store.deleted(pubkey)).toEqual(current)
@@ -147,28 +149,27 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       expect(listed).toEqual([other.pubkey])
       expect(await store.hash(0)).toEqual(new Uint8Array(sha256(other.jwt)))
       for (const version of [old, current, accountVersion(pubkey, 2000)]) {
-        expect(await store.put(version)).toEqual({ outcome: 'deleted', current, previous: null })
+        expect(await store.put(version, { kind: 'http' })).toEqual({ outcome: 'deleted', current, previous: null })
       }
       expect(await store.get(pubkey)).toBeNull()
       const recreated = accountVersion(pubkey, 2001)
-      expect((await store.put(recreated)).outcome).toBe('stored')
+      expect((await store.put(recreated, { kind: 'http' })).outcome).toBe('stored')
       expect(await store.get(pubkey)).toEqual(recreated)
       expect(await store.deleted(pubkey)).toBeNull()
-      expect(await store.delete(newKey('account').publicKey)).toBeNull()
+      expect(await store.delete(newKey('account').publicKey, { kind: 'http' })).toBeNull()
     })
 
     it('never loses the newest JWT under concurrent puts', async () => {
       const pubkey = newKey('account').publicKey
       const versions = Array.from({ length: 40 }, (_, i) => accountVersion(pubkey, 5000 + i))
-      const shuffled = [...versions].sort(() => Math.random() - 0.5)
-      const results = await Promise.all(shuffled.map((v) => store.put(v)))
+      const results = await Promise.all(shuffled(versions, 12).map((v) => store.put(v, { kind: 'http' })))
       expect(results.every((r) => r.outcome !== 'unchanged')).toBe(true)
       expect(await store.get(pubkey)).toEqual(versions.at(-1))
     })
 
     it('lists every account in pubkey order and counts them', async () => {
       const accounts = Array.from({ length: 12 }, () => accountVersion(newKey('account').publicKey, 1000))
-      for (const account of accounts) await store.put(account)
+      for (const account of accounts) await store.put(account, { kind: 'http' })
       const listed: StoredAccount[] = []
       for await (const account of store.list()) listed.push(account)
       expect(listed.map((a) => a.pubkey)).toEqual(accounts.map((a) => a.pubkey).sort())
@@ -183,35 +184,18 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
       const b = accountVersion(newKey('account').publicKey, 1000)
       const c = accountVersion(newKey('account').publicKey, 1001)
       const withExp = mintAccount(c.pubkey, operator, { iat: 1002, exp: 5000 })
-      for (const account of [a, b, c]) await store.put(account)
+      for (const account of [a, b, c]) await store.put(account, { kind: 'http' })
       const expected = new Uint8Array(32)
       for (const account of [a, b, c]) xorInto(expected, sha256(account.jwt))
       expect(await store.hash(1000)).toEqual(expected)
       const newer = { ...readStoredMeta(withExp), jwt: withExp }
-      await store.put(newer)
+      await store.put(newer, { kind: 'http' })
       const live = new Uint8Array(32)
       for (const account of [a, b, newer]) xorInto(live, sha256(account.jwt))
       expect(await store.hash(4999)).toEqual(live)
       const afterExpiry = new Uint8Array(32)
       for (const account of [a, b]) xorInto(afterExpiry, sha256(account.jwt))
       expect(await store.hash(5001)).toEqual(afterExpiry)
-    })
-
-    it('packs unexpired accounts as pubkey|jwt lines in key order, honouring the limit', async () => {
-      const accounts = Array.from({ length: 7 }, () => accountVersion(newKey('account').publicKey, 1000))
-      const expired = mintAccount(newKey('account').publicKey, operator, { iat: 1000, exp: 1500 })
-      for (const account of accounts) await store.put(account)
-      await store.put({ ...readStoredMeta(expired), jwt: expired })
-      const service = new AccountService({ store, trust: null, now: () => 2_000_000 })
-      const sorted = [...accounts].sort((x, y) => (x.pubkey < y.pubkey ? -1 : 1))
-      const pack = async (limit: number) => {
-        const lines: string[] = []
-        for await (const line of service.pack(limit)) lines.push(line)
-        return lines
-      }
-      expect(await pack(-1)).toEqual(sorted.map((a) => `${a.pubkey}|${a.jwt}`))
-      expect(await pack(3)).toEqual(sorted.slice(0, 3).map((a) => `${a.pubkey}|${a.jwt}`))
-      expect(await pack(0)).toEqual([])
     })
 
     it.runIf(crashTarget !== undefined)(
@@ -252,7 +236,7 @@ export function testJwtStore({ name, open, persistent, crashTarget }: ContractOp
 
     it.runIf(persistent)('keeps everything across a reopen', async () => {
       const accounts = Array.from({ length: 5 }, (_, i) => accountVersion(newKey('account').publicKey, 1000 + i))
-      for (const account of accounts) await store.put(account)
+      for (const account of accounts) await store.put(account, { kind: 'http' })
       store = await harness.reopen!()
       for (const account of accounts) expect(await store.get(account.pubkey)).toEqual(account)
       expect(await store.count()).toBe(5)

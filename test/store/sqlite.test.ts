@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 import type { StoreChange } from '../../src/store/types.js'
 import { newKey } from '../helpers/mint.js'
-import { waitFor } from '../helpers/nats-server.js'
+import { waitFor } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 import { accountVersion, testJwtStore } from './contract.js'
 
@@ -95,7 +95,7 @@ describe('sqlite history', () => {
   it('creates the database and its folder readable by the server only', async () => {
     const file = join(await tempDir(), 'new', 'accounts.db')
     const store = await sqliteStore({ file })
-    await store.put(accountVersion(newKey('account').publicKey, 1000))
+    await store.put(accountVersion(newKey('account').publicKey, 1000), { kind: 'http' })
     expect((await stat(file)).mode & 0o777).toBe(0o600)
     expect((await stat(`${file}-wal`)).mode & 0o777).toBe(0o600)
     expect((await stat(join(file, '..'))).mode & 0o777).toBe(0o700)

@@ -12,7 +12,9 @@ import { readStoredMeta } from '../../jwt/decode.js'
 import type { Logger } from '../../log/logger.js'
 import { KeyLock } from '../utils/key-lock.js'
 import { DirectorySyncer, isTempFileFor, writeFileAtomic } from '../utils/atomic-write.js'
-import { decidePut, putResult, xorInto, type JwtStore, type PutResult, type StoredAccount } from '../types.js'
+import { putNewestWins, xorInto, type PutIo } from '../utils/newest-wins.js'
+import type { StoredAccount } from '../../jwt/types.js'
+import type { JwtStore } from '../types.js'
 
 export const DRIVER_NAME = 'directory'
 
@@ -206,9 +208,17 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     return found.sort()
   }
 
+  const io: PutIo = {
+    current: (pubkey) => load(pubkey),
+    tombstone: (pubkey) => load(pubkey, `${pathOf(pubkey)}.deleted`),
+    async write(account) {
+      await write(account)
+      digests?.set(account.pubkey, digestOf(account))
+    },
+  }
+
   return {
     name: DRIVER_NAME,
-    capabilities: { history: false },
     get: load,
     async *list() {
       for (const pubkey of await keys()) {
@@ -229,18 +239,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     },
     // nats-server's tombstone: the deleted JWT, renamed to <pubkey>.jwt.deleted.
     deleted: async (pubkey) => ((await load(pubkey)) === null ? load(pubkey, `${pathOf(pubkey)}.deleted`) : null),
-    put(account, source) {
-      return locks.run(account.pubkey, async (): Promise<PutResult> => {
-        const previous = await load(account.pubkey)
-        const tombstone = previous === null ? await load(account.pubkey, `${pathOf(account.pubkey)}.deleted`) : null
-        const outcome = decidePut(previous, account, tombstone, source)
-        if (outcome === 'stored') {
-          await write(account)
-          digests?.set(account.pubkey, digestOf(account))
-        }
-        return putResult(outcome, account, previous, tombstone)
-      })
-    },
+    put: (account, source) => locks.run(account.pubkey, () => putNewestWins(io, account, source)),
     delete(pubkey) {
       return locks.run(pubkey, async () => {
         const current = await load(pubkey)

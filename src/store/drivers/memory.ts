@@ -3,16 +3,24 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { decidePut, putResult, xorInto, type JwtStore, type StoredAccount } from '../types.js'
+import type { StoredAccount } from '../../jwt/types.js'
+import type { JwtStore } from '../types.js'
+import { KeyLock } from '../utils/key-lock.js'
+import { putNewestWins, xorInto, type PutIo } from '../utils/newest-wins.js'
 
 export const DRIVER_NAME = 'memory'
 
 export function memoryStore(): JwtStore {
   const accounts = new Map<string, StoredAccount>()
   const tombstones = new Map<string, StoredAccount>()
+  const locks = new KeyLock()
+  const io: PutIo = {
+    current: async (pubkey) => accounts.get(pubkey) ?? null,
+    tombstone: async (pubkey) => tombstones.get(pubkey) ?? null,
+    write: async (account) => void accounts.set(account.pubkey, account),
+  }
   return {
     name: DRIVER_NAME,
-    capabilities: { history: false },
     async get(pubkey) {
       return accounts.get(pubkey) ?? null
     },
@@ -37,23 +45,19 @@ export function memoryStore(): JwtStore {
       }
       return hash
     },
-    // Synchronous between read and write, so no lock is needed.
-    async put(account, source) {
-      const previous = accounts.get(account.pubkey) ?? null
-      const tombstone = previous === null ? (tombstones.get(account.pubkey) ?? null) : null
-      const outcome = decidePut(previous, account, tombstone, source)
-      if (outcome === 'stored') accounts.set(account.pubkey, account)
-      return putResult(outcome, account, previous, tombstone)
-    },
-    async delete(pubkey) {
-      const current = accounts.get(pubkey) ?? null
-      if (current !== null) {
-        accounts.delete(pubkey)
-        tombstones.set(pubkey, current)
-      }
-      return current
+    put: (account, source) => locks.run(account.pubkey, () => putNewestWins(io, account, source)),
+    delete(pubkey) {
+      return locks.run(pubkey, async () => {
+        const current = accounts.get(pubkey) ?? null
+        if (current !== null) {
+          accounts.delete(pubkey)
+          tombstones.set(pubkey, current)
+        }
+        return current
+      })
     },
     async close() {
+      await locks.idle()
       accounts.clear()
     },
   }

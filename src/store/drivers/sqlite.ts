@@ -10,17 +10,9 @@ import { chmodSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
-import {
-  decidePut,
-  putResult,
-  xorInto,
-  type ChangeListener,
-  type HistoryEntry,
-  type JwtStore,
-  type PutResult,
-  type PutSource,
-  type StoredAccount,
-} from '../types.js'
+import type { StoredAccount } from '../../jwt/types.js'
+import type { ChangeListener, HistoryEntry, JwtStore, PutResult, PutSource } from '../types.js'
+import { decidePut, putResult, xorInto } from '../utils/newest-wins.js'
 
 export const DRIVER_NAME = 'sqlite'
 
@@ -210,7 +202,6 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
 
   return {
     name: DRIVER_NAME,
-    capabilities: { history: true },
     async get(pubkey) {
       return read(pubkey, () => selectCurrent.get(pubkey)) ?? null
     },
@@ -237,12 +228,12 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     async deleted(pubkey) {
       return read(pubkey, () => (selectCurrent.get(pubkey) ? null : (selectTombstone.get(pubkey) ?? null)))
     },
-    put(account, source = { kind: 'http' }) {
+    put(account, source) {
       return new Promise<PutResult>((resolve, reject) => {
         if (queue.push({ account, source, resolve, reject }) === 1) setImmediate(flush)
       })
     },
-    async delete(pubkey, source = { kind: 'http' }) {
+    async delete(pubkey, source) {
       return write(`delete ${pubkey}`, () => deleteTransaction.immediate(pubkey, source))
     },
     async recordNotification(pubkey, jti, outcome) {
