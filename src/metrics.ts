@@ -5,8 +5,7 @@
  * @module
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { NotifyReport } from './accounts/ports.js'
-import type { NatsState } from './nats/link.js'
+import type { NatsState, NotifyReport } from './accounts/ports.js'
 import type { JwtStore } from './store/types.js'
 
 export class Metrics {

@@ -4,18 +4,17 @@
  * @module
  */
 import type { Logger } from '../log/logger.js'
-import type { Metrics } from '../metrics.js'
 import type { StoredAccount } from '../jwt/types.js'
 import type { JwtStore } from '../store/types.js'
-import type { Notifier, NotifyReport } from './ports.js'
+import type { Notifier, NotifyReport, ServiceMetrics } from './ports.js'
 
 export class Notifications {
   readonly #notifier: Notifier
   readonly #store: Pick<JwtStore, 'recordNotification'>
   readonly #logger: Logger | undefined
-  readonly #metrics: Metrics | undefined
+  readonly #metrics: ServiceMetrics | undefined
 
-  constructor(notifier: Notifier, store: Pick<JwtStore, 'recordNotification'>, options: { logger?: Logger; metrics?: Metrics } = {}) {
+  constructor(notifier: Notifier, store: Pick<JwtStore, 'recordNotification'>, options: { logger?: Logger; metrics?: ServiceMetrics } = {}) {
     this.#notifier = notifier
     this.#store = store
     this.#logger = options.logger

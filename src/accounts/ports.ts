@@ -62,3 +62,20 @@ export interface Fallback {
 
 /** What readiness, PACK hashes, export and the CLI read from the store, through the service. */
 export type StoreReader = Pick<JwtStore, 'name' | 'get' | 'list' | 'count' | 'hash'>
+
+/** What the metrics and `/readyz` read of the NATS link (implemented by `nats/link.ts`). */
+export type NatsState = {
+  /** The connection while it is up, null otherwise. */
+  readonly connection: object | null
+  /** Connection attempts so far (first connection and reconnects). */
+  readonly connectAttempts: number
+  /** Why the connection cannot do its work although it is up (wrong account), or null. */
+  readonly identityProblem: string | null
+}
+
+/** What the service counts (implemented by `metrics.ts`). */
+export type ServiceMetrics = {
+  push(verdict: PushResult['outcome'] | 'stale' | 'rejected'): void
+  notification(report: NotifyReport): void
+  renotifySkipped(): void
+}

@@ -9,13 +9,12 @@ import { checkAccountJwt, checkPushKey } from '../jwt/account.js'
 import { accountKeyProblem } from '../jwt/nkeys.js'
 import type { OperatorTrust } from '../jwt/trust.js'
 import type { Logger } from '../log/logger.js'
-import type { Metrics } from '../metrics.js'
 import type { StoredAccount } from '../jwt/types.js'
 import type { HistoryEntry, JwtStore, PutSource, StoreChange } from '../store/types.js'
 import { AccountCache, toCached, type CachedAccount } from './cache.js'
 import { LocalWriter } from './local-writer.js'
 import { Notifications } from './notifications.js'
-import type { ChangeFeed, Fallback, Invalidation, Notifier, NotifyReport, PushResult, StoreReader, Writer } from './ports.js'
+import type { ChangeFeed, Fallback, Invalidation, Notifier, NotifyReport, PushResult, ServiceMetrics, StoreReader, Writer } from './ports.js'
 import { PerKeyRateLimit } from './rate-limit.js'
 import { isStale } from './refusals.js'
 
@@ -46,7 +45,7 @@ export type AccountServiceOptions = {
   invalidation?: Invalidation
   /** For what happens outside a request (changes by other processes, their notifications). */
   logger?: Logger
-  metrics?: Metrics
+  metrics?: ServiceMetrics
 }
 
 export type PushOptions = {
@@ -66,7 +65,7 @@ export class AccountService {
   readonly #fallback: Fallback | undefined
   readonly #invalidation: Invalidation | undefined
   readonly #logger: Logger | undefined
-  readonly #metrics: Metrics | undefined
+  readonly #metrics: ServiceMetrics | undefined
   readonly #clockSkewSeconds: number | undefined
   readonly #unwatch: (() => void) | undefined
 

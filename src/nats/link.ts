@@ -14,6 +14,7 @@ import {
   type NatsConnection,
   type Status,
 } from '@nats-io/transport-node'
+import type { NatsState } from '../accounts/ports.js'
 import type { NatsConfig } from '../config/types.js'
 import { ConfigError } from '../errors.js'
 import { decodeJwt } from '../jwt/decode.js'
@@ -24,15 +25,6 @@ export type LinkListener = {
   ready?(nc: NatsConnection): void
   /** After the first connection and after every reconnect. */
   connected?(nc: NatsConnection): void
-}
-
-/** What the metrics and `/readyz` read of the link. */
-export type NatsState = {
-  readonly connection: NatsConnection | null
-  /** Connection attempts so far (first connection and reconnects). */
-  readonly connectAttempts: number
-  /** Why the connection cannot do its work although it is up (wrong account), or null. */
-  readonly identityProblem: string | null
 }
 
 /** A `.creds` file, read once at start-up. */

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono'
 import type { Metrics } from '../../metrics.js'
-import type { NatsState } from '../../nats/link.js'
+import type { NatsState } from '../../accounts/ports.js'
 import type { AccountService } from '../../accounts/service.js'
 import { decodedJwtResponse } from '../decode-view.js'
 import { flag } from '../flags.js'
