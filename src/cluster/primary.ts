@@ -16,9 +16,8 @@ const METRICS_WAIT_MS = 2000
 const WRITER_WAIT_MS = 5000
 
 /**
- * A 2 MB young generation (V8's default grows to 16 MB per semi-space): about 30 MB less RSS
- * per worker with no measurable change in throughput (docs/benchmarks.md). A value the user
- * gave (node flags, NODE_OPTIONS) is kept.
+ * A 2 MB young generation for each worker (docs/design-measurements.md says why). A value the
+ * user gave (node flags, NODE_OPTIONS) is kept.
  */
 export function workerExecArgv(execArgv: readonly string[], nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
   const given = [...execArgv, nodeOptions].some((arg) => arg.includes('--max-semi-space-size'))
