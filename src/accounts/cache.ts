@@ -135,7 +135,7 @@ export class AccountCache {
 /**
  * Cached bodies are copied into slabs of their own. From Node's shared Buffer pool, each body
  * kept alive the pool slab around it, full of short-lived buffers (a JWT decode's); see
- * docs/benchmarks.md.
+ * docs/design-measurements.md.
  */
 const SLAB_BYTES = 64 * 1024
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES)

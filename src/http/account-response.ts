@@ -44,7 +44,7 @@ export function addCors(headers: string[], origin: string | undefined, method: s
 /**
  * A stored account: 200 with the JWT, or 304 when `If-None-Match` names its ETag; HEAD has no
  * body. The header list is built per response from values the cache computed once (keeping the
- * list per account costs memory and buys no speed: docs/benchmarks.md).
+ * list per account costs memory and buys no speed: docs/design-measurements.md).
  */
 export function accountAnswer(entry: CachedAccount, nowMs: number, method: string, ifNoneMatch: string | undefined): Answer {
   const notModified = ifNoneMatch?.includes(entry.etag) === true

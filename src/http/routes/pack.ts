@@ -2,7 +2,7 @@
  * `GET /jwt/v1/pack?max=N`: every unexpired account as `<pubkey>|<jwt>` lines joined by "\n"
  * (no trailing newline), in pubkey order. Used by replicas (`-primary`) and for exports.
  * The body is streamed from the store as the client reads it, and few packs stream at once: built
- * in memory, concurrent packs multiply the RSS (figures in docs/benchmarks.md).
+ * in memory, concurrent packs multiply the RSS (figures in docs/design-measurements.md).
  * @module
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
