@@ -5,13 +5,14 @@
  * to 2.14. Signature, issuer trust and the key kinds of `sub`/`iss` are checked elsewhere.
  * @module
  */
+import type { ClaimIssue } from '../errors.js'
 import { decodeJwt } from './decode.js'
 import { foldKey, goParsesInteger, unusualNumbers, type JsonPath } from './go-json.js'
 import { publicKeyProblem } from './nkeys.js'
 import type { ClaimsData } from './types.js'
 import { verifySignature } from './verify.js'
 
-export type ClaimIssue = { description: string; blocking: boolean; timeCheck: boolean }
+export type { ClaimIssue }
 
 type Json = Record<string, unknown>
 

@@ -6,10 +6,8 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
-import { AccountServerError } from '../errors.js'
-import { describeError } from '../http/status.js'
-import { describeIat } from '../jwt/account.js'
+import { RequestError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node'
+import { AccountServerError, describeError, describeIat } from '../errors.js'
 import { decodeJwt } from '../jwt/decode.js'
 import { isAccountKey } from '../jwt/nkeys.js'
 import { verifySignature } from '../jwt/verify.js'
@@ -238,7 +236,7 @@ export class ResolverPeer {
         }
       }
     } catch (err) {
-      if (!(err as { isNoResponders?: () => boolean }).isNoResponders?.()) {
+      if (!(err instanceof RequestError && err.isNoResponders())) {
         this.#logger.debug(`PACK request failed: ${(err as Error).message}`)
       }
       return
