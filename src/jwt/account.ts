@@ -9,7 +9,7 @@ import type { StoredAccount } from './types.js'
 import { accountMeta, decodeJwt } from './decode.js'
 import { accountKeyProblem, isAccountKey, publicKeyKind } from './nkeys.js'
 import type { OperatorTrust } from './trust.js'
-import { accountClaimIssues, misspelledKeys } from './validate-claims.js'
+import { accountClaimIssues, misspelledKeys } from './claims/index.js'
 import { verifySignature } from './verify.js'
 
 export type AccountCheck = {

@@ -9,13 +9,13 @@ import {
   type KeyPair,
 } from '@nats-io/nkeys'
 import { describe, expect, it } from 'vitest'
-import { decodeJwt } from '../../src/jwt/decode.js'
-import type { ClaimsData } from '../../src/jwt/types.js'
-import { accountClaimIssues, type ClaimIssue } from '../../src/jwt/validate-claims.js'
-import { UNLIMITED } from '../helpers/mint.js'
+import { decodeJwt } from '../../../src/jwt/decode.js'
+import type { ClaimsData } from '../../../src/jwt/types.js'
+import { accountClaimIssues, type ClaimIssue } from '../../../src/jwt/claims/index.js'
+import { UNLIMITED } from '../../helpers/mint.js'
 
 const NOW = 1_800_000_000
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures')
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures')
 
 const operator = createOperator()
 const accountKp = createAccount()
