@@ -8,7 +8,7 @@ import { AccountServerError, ClaimsInvalidError, describeIat, ErrorCode } from '
 import type { StoredAccount } from './types.js'
 import { accountMeta, decodeJwt } from './decode.js'
 import { accountKeyProblem, isAccountKey, publicKeyKind } from './nkeys.js'
-import type { OperatorTrust } from './trust.js'
+import { isTrustedIssuer, type OperatorTrust } from './trust.js'
 import { accountClaimIssues, misspelledKeys } from './claims/index.js'
 import { verifySignature } from './verify.js'
 
@@ -89,17 +89,12 @@ export function checkAccountJwt(token: string, check: AccountCheck): StoredAccou
       'no operator is configured, so no issuer can be trusted: start the server with -operator <operator JWT file> to accept account JWTs',
     )
   }
-  if (issuer === trust.key) {
-    if (trust.strict) {
-      throw fail(
-        ErrorCode.UntrustedIssuer,
-        `issuer ${issuer} is the identity key of operator ${trust.name}, which sets strict_signing_key_usage: account JWTs must be signed by one of its signing keys (${[...trust.signingKeys].join(', ') || 'none'})`,
-      )
-    }
-  } else if (!trust.signingKeys.has(issuer)) {
+  if (!isTrustedIssuer(trust, issuer)) {
     throw fail(
       ErrorCode.UntrustedIssuer,
-      `issuer ${issuer} is not operator ${trust.key} (${trust.name}) nor one of its signing keys`,
+      issuer === trust.key
+        ? `issuer ${issuer} is the identity key of operator ${trust.name}, which sets strict_signing_key_usage: account JWTs must be signed by one of its signing keys (${[...trust.signingKeys].join(', ') || 'none'})`
+        : `issuer ${issuer} is not operator ${trust.key} (${trust.name}) nor one of its signing keys`,
     )
   }
   const issues = accountClaimIssues(decoded.claims, check.now, decoded.payloadJson)

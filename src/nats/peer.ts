@@ -10,6 +10,7 @@ import { RequestError, type Msg, type NatsConnection, type Subscription } from '
 import { AccountServerError, describeError, describeIat } from '../errors.js'
 import { decodeJwt } from '../jwt/decode.js'
 import { isAccountKey } from '../jwt/nkeys.js'
+import { isTrustedIssuer } from '../jwt/trust.js'
 import { verifySignature } from '../jwt/verify.js'
 import type { Logger } from '../log/logger.js'
 import { isSameJtiEdit, SAME_JTI_WARNING } from '../accounts/local-writer.js'
@@ -167,7 +168,7 @@ export class ResolverPeer {
     requester = claims.sub ?? 'unknown'
     if (claims.sub !== claims.iss) return fail('not self signed')
     const signer = claims.iss ?? ''
-    const trusted = trust !== null && ((signer === trust.key && !trust.strict) || trust.signingKeys.has(signer))
+    const trusted = trust !== null && isTrustedIssuer(trust, signer)
     if (!trusted) return fail('not trusted')
     const nowSeconds = Math.floor(this.#service.now() / 1000)
     const issued = claims.iat ?? 0

@@ -7,7 +7,7 @@
 import { foldKey, goParsesInteger, type JsonPath, unusualNumbers } from '../go-json.js'
 import { claimVersion, isRecord, type JsonObject as Json } from '../json.js'
 import type { ClaimsData } from '../types.js'
-import { list, quote, strings } from './read.js'
+import { quote } from './read.js'
 
 type Scalar = 'string' | 'bool' | 'int' | 'int64' | 'uint' | 'uint8'
 type Shape =
