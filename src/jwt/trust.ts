@@ -60,7 +60,7 @@ export function parseOperator(text: string, origin: string): OperatorTrust {
     decoded = decodeJwt(jwt)
     verifySignature(decoded)
   } catch (err) {
-    throw new ConfigError(`operator JWT ${origin} is not valid: ${(err as Error).message}`)
+    throw new ConfigError(`operator JWT ${origin} is not valid: ${(err as Error).message}`, { cause: err })
   }
   const { claims, kind } = decoded
   if (kind !== 'operator') {

@@ -48,6 +48,12 @@ describe('operator trust', () => {
     expect(() => parseOperator(jwt, 'test')).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', message }))
   })
 
+  it('keeps the decoding error as the cause of an invalid operator JWT', () => {
+    expect(() => parseOperator('nope', 'test')).toThrow(
+      expect.objectContaining({ cause: expect.objectContaining({ code: 'ERR_JWT_MALFORMED' }) }),
+    )
+  })
+
   it('names the file it cannot read', async () => {
     const missing = join(await tempDir(), 'missing.jwt')
     await expect(loadOperatorFile(missing)).rejects.toThrow(`cannot read operator JWT ${missing}: ENOENT`)
