@@ -1,6 +1,8 @@
 /**
- * Domain errors. Every failure the server reports carries a stable `code`; the HTTP layer maps
- * codes to statuses in one table (`http/status.ts`), the NATS layer to its own envelope.
+ * Domain errors, all of them. Every failure the server reports carries a stable `code` and opens
+ * with the words of its code (`ERROR_WORDS`: the Go server's messages, which scripts and nsc
+ * users already know). The HTTP layer maps codes to statuses (`http/status.ts`), the NATS layer
+ * to its own envelope; logs, NATS and the import command print `describeError`.
  * @module
  */
 
@@ -43,11 +45,38 @@ export const ErrorCode = {
   WriterUnavailable: 'ERR_WRITER_UNAVAILABLE',
   /** Configuration or start-up problem (not an HTTP error). */
   Config: 'ERR_CONFIG',
+  /** A command line that cannot be run: unknown flag or command, missing value (not an HTTP error). */
+  Usage: 'ERR_USAGE',
   /** A feature the request asks for is not available (e.g. lookup by jti without history). */
   NotImplemented: 'ERR_NOT_IMPLEMENTED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/** The words each code opens with; '' where the message says it all. */
+export const ERROR_WORDS: Record<ErrorCode, string> = {
+  [ErrorCode.InvalidPublicKey]: 'bad account public key in URL',
+  [ErrorCode.JwtMalformed]: 'bad JWT in request',
+  [ErrorCode.JwtSignature]: 'bad JWT in request',
+  [ErrorCode.NotAccountJwt]: 'bad JWT in request',
+  [ErrorCode.SubjectMismatch]: "pub keys don't match",
+  [ErrorCode.BadSubject]: 'bad JWT Subject in request',
+  [ErrorCode.BadIssuer]: 'Bad JWT Issuer in request',
+  [ErrorCode.SelfSigned]: 'Signing service not enabled',
+  [ErrorCode.UntrustedIssuer]: 'untrusted issuer in request',
+  [ErrorCode.ClaimsInvalid]: 'One or more validation issues occurred',
+  [ErrorCode.Stale]: 'stale JWT in request',
+  [ErrorCode.Deleted]: 'deleted account',
+  [ErrorCode.NotFound]: 'no matching account JWT',
+  [ErrorCode.TooLarge]: 'request body too large',
+  [ErrorCode.BadParameter]: '',
+  [ErrorCode.StoreRead]: 'error loading JWT',
+  [ErrorCode.StoreWrite]: 'error saving JWT',
+  [ErrorCode.WriterUnavailable]: 'service unavailable, retry',
+  [ErrorCode.Config]: 'server configuration error',
+  [ErrorCode.Usage]: '',
+  [ErrorCode.NotImplemented]: '',
+}
 
 export class AccountServerError extends Error {
   readonly code: ErrorCode
@@ -55,6 +84,56 @@ export class AccountServerError extends Error {
     super(message, options)
     this.name = 'AccountServerError'
     this.code = code
+  }
+}
+
+/** The error on one line, as logs, NATS replies and the import command print it. */
+export function describeError(err: AccountServerError): string {
+  const words = ERROR_WORDS[err.code]
+  if (words === '') return err.message
+  return err.message === '' ? words : `${words}: ${err.message}`
+}
+
+/** A time in a message: readable, with the raw claim value to compare. */
+export function describeIat(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')} (iat ${seconds})`
+}
+
+/** One finding of the nats-io/jwt claim rules. */
+export type ClaimIssue = { description: string; blocking: boolean; timeCheck: boolean }
+
+/** Blocking claim issues; `issues` lists every issue found, warnings included (as Go did). */
+export class ClaimsInvalidError extends AccountServerError {
+  readonly issues: readonly ClaimIssue[]
+  constructor(issues: readonly ClaimIssue[], options?: ErrorOptions) {
+    super(ErrorCode.ClaimsInvalid, issues.map((i) => i.description).join('; '), options)
+    this.name = 'ClaimsInvalidError'
+    this.issues = issues
+  }
+}
+
+/** The account and issue time of a JWT, as the refusals below name them. */
+type IssuedJwt = { pubkey: string; iat: number }
+
+export class StaleJwtError extends AccountServerError {
+  constructor(posted: IssuedJwt, stored: IssuedJwt, options?: ErrorOptions) {
+    super(
+      ErrorCode.Stale,
+      `the JWT for ${posted.pubkey} was issued at ${describeIat(posted.iat)}, before the stored JWT issued at ${describeIat(stored.iat)}; the stored JWT stays`,
+      options,
+    )
+    this.name = 'StaleJwtError'
+  }
+}
+
+export class DeletedAccountError extends AccountServerError {
+  constructor(posted: IssuedJwt, deleted: IssuedJwt, options?: ErrorOptions) {
+    super(
+      ErrorCode.Deleted,
+      `${posted.pubkey} was deleted when it held the JWT issued at ${describeIat(deleted.iat)}; only a JWT issued after that can re-create it`,
+      options,
+    )
+    this.name = 'DeletedAccountError'
   }
 }
 
@@ -66,7 +145,7 @@ export class StoreError extends AccountServerError {
   }
 }
 
-/** Start-up problems: bad flags, unreadable operator file, unusable listen address. */
+/** Start-up problems: bad flags, unreadable operator file, unusable listen address. Exit 1. */
 export class ConfigError extends AccountServerError {
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorCode.Config, message, options)
@@ -74,10 +153,26 @@ export class ConfigError extends AccountServerError {
   }
 }
 
-/** A command line that cannot be run as given (exit code 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message)
+/** A configuration that cannot be read or parsed. The message starts with `<file>:<line>: `. */
+export class ConfigSyntaxError extends ConfigError {
+  readonly file: string
+  /** 0 when the file itself could not be read. */
+  readonly line: number
+  /** The message without the location. */
+  readonly reason: string
+  constructor(file: string, line: number, reason: string, options?: ErrorOptions) {
+    super(line > 0 ? `${file}:${line}: ${reason}` : `${file}: ${reason}`, options)
+    this.name = 'ConfigSyntaxError'
+    this.file = file
+    this.line = line
+    this.reason = reason
+  }
+}
+
+/** A command line that cannot be run (unknown flag, missing value, flags that do not go together). Exit 2. */
+export class UsageError extends AccountServerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Usage, message, options)
     this.name = 'UsageError'
   }
 }

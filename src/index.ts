@@ -39,9 +39,16 @@ export type {
   StoreConfig,
 } from './store/types.js'
 export type { StoredAccount } from './jwt/types.js'
-export { checkAccountJwt, ClaimsInvalidError, type AccountCheck } from './jwt/account.js'
-export type { ClaimIssue } from './jwt/validate-claims.js'
+export { checkAccountJwt, type AccountCheck } from './jwt/account.js'
 export { loadOperator, parseOperator, type OperatorTrust } from './jwt/trust.js'
-export { AccountServerError, ConfigError, ErrorCode, StoreError } from './errors.js'
-export { DeletedAccountError, StaleJwtError } from './accounts/refusals.js'
+export {
+  AccountServerError,
+  ClaimsInvalidError,
+  ConfigError,
+  DeletedAccountError,
+  ErrorCode,
+  StaleJwtError,
+  StoreError,
+  type ClaimIssue,
+} from './errors.js'
 export { VERSION } from './version.js'

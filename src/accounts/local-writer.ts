@@ -9,7 +9,7 @@ import type { JwtStore, PutResult, PutSource } from '../store/types.js'
 import type { AccountCache } from './cache.js'
 import type { Notifications } from './notifications.js'
 import type { Invalidation, PushResult, Writer } from './ports.js'
-import { DeletedAccountError, StaleJwtError } from './refusals.js'
+import { DeletedAccountError, StaleJwtError } from '../errors.js'
 
 /**
  * What a stored same-second edit is told (POST answer, NATS reply, log): nats-server's full

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { ConfigSyntaxError } from '../errors.js'
 
 export type ConfigValue = string | number | boolean | Date | ConfigValue[] | ConfigMap
 export type ConfigMap = { [key: string]: ConfigValue }
@@ -19,22 +20,6 @@ export type ParseOptions = {
   file?: string
   /** Where `$VARIABLE`s not defined in the file are looked up. @default process.env */
   env?: Record<string, string | undefined>
-}
-
-/** A configuration that cannot be read or parsed. The message starts with `<file>:<line>: `. */
-export class ConfigSyntaxError extends Error {
-  readonly file: string
-  /** 0 when the file itself could not be read. */
-  readonly line: number
-  /** The message without the location. */
-  readonly reason: string
-  constructor(file: string, line: number, reason: string) {
-    super(line > 0 ? `${file}:${line}: ${reason}` : `${file}: ${reason}`)
-    this.name = 'ConfigSyntaxError'
-    this.file = file
-    this.line = line
-    this.reason = reason
-  }
 }
 
 const positions = new WeakMap<ConfigMap, Map<string, Position>>()

@@ -8,9 +8,8 @@
  * @module
  */
 import { AccountServerError, ErrorCode } from '../errors.js'
-import { decodeJwt } from '../jwt/decode.js'
-import { publicKeyKind } from '../jwt/nkeys.js'
-import { verifySignature } from '../jwt/verify.js'
+import { decodeActivationJwt } from '../jwt/activation.js'
+import { isRecord, segmentJson } from '../jwt/json.js'
 import { TEXT_HEADERS } from './status.js'
 
 const INDENT = '    '
@@ -27,19 +26,11 @@ function fail(message: string): AccountServerError {
   return new AccountServerError(ErrorCode.JwtMalformed, message)
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
 /** A base64url JWT segment as JSON, failing with Go's message for the step that failed. */
 function parseSegment(segment: string, decodeError: string, parseError: string): unknown {
-  // Go's RawURLEncoding: URL alphabet only, no padding, no dangling 6 bits.
-  if (!/^[A-Za-z0-9_-]*$/.test(segment) || segment.length % 4 === 1) throw fail(decodeError)
-  try {
-    return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
-  } catch {
-    throw fail(parseError)
-  }
+  const parsed = segmentJson(segment)
+  if ('failed' in parsed) throw fail(parsed.failed === 'base64url' ? decodeError : parseError)
+  return parsed.value
 }
 
 /**
@@ -76,13 +67,7 @@ function pick(source: Record<string, unknown>, names: string[]): Record<string, 
 
 /** jwt.DecodeActivationClaims as Go marshals its result: struct order, empty fields omitted. */
 function decodeActivation(token: string): Record<string, unknown> {
-  const jwt = decodeJwt(token)
-  verifySignature(jwt)
-  const issuer = publicKeyKind(jwt.claims.iss!)
-  if (issuer !== 'account' && issuer !== 'operator') {
-    throw fail('issuer is not an account or operator key')
-  }
-  if (jwt.kind !== 'activation') throw fail('not activation claim')
+  const jwt = decodeActivationJwt(token)
   const { claims } = jwt
   const nats = isRecord(claims.nats) ? claims.nats : {}
   // Go migrates v1: `tags`, `type` and `issuer_account` move under `nats`, `nats.type` is the kind.

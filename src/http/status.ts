@@ -1,35 +1,34 @@
 /**
- * The one table from error codes to HTTP answers. Bodies start with the Go server's message
- * (what scripts and nsc users already know) followed by the precise cause.
+ * The one table from error codes to HTTP statuses (and the headers a status needs). Bodies are
+ * the error's words (`describeError`), and for claim issues the Go server's layout.
  * @module
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { AccountServerError, ErrorCode } from '../errors.js'
-import { ClaimsInvalidError } from '../jwt/account.js'
+import { AccountServerError, ClaimsInvalidError, describeError, ERROR_WORDS, ErrorCode } from '../errors.js'
 
-type Answer = { status: ContentfulStatusCode; prefix: string; headers?: Record<string, string> }
+type Answer = { status: ContentfulStatusCode; headers?: Record<string, string> }
 
-export const ERROR_ANSWERS: Record<ErrorCode, Answer> = {
-  [ErrorCode.InvalidPublicKey]: { status: 400, prefix: 'bad account public key in URL' },
-  [ErrorCode.JwtMalformed]: { status: 400, prefix: 'bad JWT in request' },
-  [ErrorCode.JwtSignature]: { status: 400, prefix: 'bad JWT in request' },
-  [ErrorCode.NotAccountJwt]: { status: 400, prefix: 'bad JWT in request' },
-  [ErrorCode.SubjectMismatch]: { status: 400, prefix: "pub keys don't match" },
-  [ErrorCode.BadSubject]: { status: 400, prefix: 'bad JWT Subject in request' },
-  [ErrorCode.BadIssuer]: { status: 400, prefix: 'Bad JWT Issuer in request' },
-  [ErrorCode.SelfSigned]: { status: 400, prefix: 'Signing service not enabled' },
-  [ErrorCode.UntrustedIssuer]: { status: 400, prefix: 'untrusted issuer in request' },
-  [ErrorCode.ClaimsInvalid]: { status: 400, prefix: 'One or more validation issues occurred' },
-  [ErrorCode.Stale]: { status: 409, prefix: 'stale JWT in request' },
-  [ErrorCode.Deleted]: { status: 409, prefix: 'deleted account' },
-  [ErrorCode.NotFound]: { status: 404, prefix: 'no matching account JWT' },
-  [ErrorCode.TooLarge]: { status: 413, prefix: 'request body too large' },
-  [ErrorCode.BadParameter]: { status: 400, prefix: '' },
-  [ErrorCode.StoreRead]: { status: 500, prefix: 'error loading JWT' },
-  [ErrorCode.StoreWrite]: { status: 500, prefix: 'error saving JWT' },
-  [ErrorCode.WriterUnavailable]: { status: 503, prefix: 'service unavailable, retry', headers: { 'Retry-After': '1' } },
-  [ErrorCode.Config]: { status: 500, prefix: 'server configuration error' },
-  [ErrorCode.NotImplemented]: { status: 501, prefix: '' },
+/** Codes no request raises (start-up and command-line problems) answer 500 if one ever escapes. */
+const STATUSES: Partial<Record<ErrorCode, Answer>> = {
+  [ErrorCode.InvalidPublicKey]: { status: 400 },
+  [ErrorCode.JwtMalformed]: { status: 400 },
+  [ErrorCode.JwtSignature]: { status: 400 },
+  [ErrorCode.NotAccountJwt]: { status: 400 },
+  [ErrorCode.SubjectMismatch]: { status: 400 },
+  [ErrorCode.BadSubject]: { status: 400 },
+  [ErrorCode.BadIssuer]: { status: 400 },
+  [ErrorCode.SelfSigned]: { status: 400 },
+  [ErrorCode.UntrustedIssuer]: { status: 400 },
+  [ErrorCode.ClaimsInvalid]: { status: 400 },
+  [ErrorCode.BadParameter]: { status: 400 },
+  [ErrorCode.Stale]: { status: 409 },
+  [ErrorCode.Deleted]: { status: 409 },
+  [ErrorCode.NotFound]: { status: 404 },
+  [ErrorCode.TooLarge]: { status: 413 },
+  [ErrorCode.StoreRead]: { status: 500 },
+  [ErrorCode.StoreWrite]: { status: 500 },
+  [ErrorCode.WriterUnavailable]: { status: 503, headers: { 'Retry-After': '1' } },
+  [ErrorCode.NotImplemented]: { status: 501 },
 }
 
 export const TEXT_HEADERS = {
@@ -45,22 +44,14 @@ export const GO_CLAIMS_INVALID = 'The server was unable to update your account J
 
 /** The status, headers and body for a domain error. */
 export function errorAnswer(err: AccountServerError): { status: ContentfulStatusCode; headers: Record<string, string>; body: string } {
-  const { status, prefix } = ERROR_ANSWERS[err.code]
-  const headers = { ...TEXT_HEADERS, ...ERROR_ANSWERS[err.code].headers }
+  const { status, headers: extra } = STATUSES[err.code] ?? { status: 500 }
+  const headers = { ...TEXT_HEADERS, ...extra }
   if (err instanceof ClaimsInvalidError) {
     // The Go server's item layout: one "\t - <issue>\n" per issue, items separated by "\n".
     const items = err.issues.map((i) => `\t - ${i.description}\n`).join('\n')
-    return { status, headers, body: `${GO_CLAIMS_INVALID}\n${prefix}:\n${items}\n` }
+    return { status, headers, body: `${GO_CLAIMS_INVALID}\n${ERROR_WORDS[err.code]}:\n${items}\n` }
   }
-  if (prefix === '') return { status, headers, body: `${err.message}\n` }
-  return { status, headers, body: err.message === '' ? `${prefix}\n` : `${prefix}: ${err.message}\n` }
-}
-
-/** The error on one line, as logs and the import command print it. */
-export function describeError(err: AccountServerError): string {
-  const { prefix } = ERROR_ANSWERS[err.code]
-  if (prefix === '') return err.message
-  return err.message === '' ? prefix : `${prefix}: ${err.message}`
+  return { status, headers, body: `${describeError(err)}\n` }
 }
 
 export function errorResponse(err: AccountServerError): Response {

@@ -4,23 +4,13 @@
  * claim issues of nats-io/jwt (time checks included).
  * @module
  */
-import { AccountServerError, ErrorCode } from '../errors.js'
+import { AccountServerError, ClaimsInvalidError, describeIat, ErrorCode } from '../errors.js'
 import type { StoredAccount } from './types.js'
 import { accountMeta, decodeJwt } from './decode.js'
 import { accountKeyProblem, isAccountKey, publicKeyKind } from './nkeys.js'
-import type { OperatorTrust } from './trust.js'
-import { accountClaimIssues, misspelledKeys, type ClaimIssue } from './validate-claims.js'
+import { isTrustedIssuer, type OperatorTrust } from './trust.js'
+import { accountClaimIssues, misspelledKeys } from './claims/index.js'
 import { verifySignature } from './verify.js'
-
-/** Blocking claim issues; `issues` lists every issue found, warnings included (as Go did). */
-export class ClaimsInvalidError extends AccountServerError {
-  readonly issues: readonly ClaimIssue[]
-  constructor(issues: readonly ClaimIssue[]) {
-    super(ErrorCode.ClaimsInvalid, issues.map((i) => i.description).join('; '))
-    this.name = 'ClaimsInvalidError'
-    this.issues = issues
-  }
-}
 
 export type AccountCheck = {
   /** The configured operator, or null when none is (every JWT is then refused). */
@@ -35,11 +25,6 @@ export type AccountCheck = {
 
 /** Five minutes, as JWT libraries usually allow between clocks. */
 export const DEFAULT_CLOCK_SKEW_S = 300
-
-/** A time in a message: readable, with the raw claim value to compare. */
-export function describeIat(seconds: number): string {
-  return `${new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')} (iat ${seconds})`
-}
 
 const fail = (code: ErrorCode, message: string) => new AccountServerError(code, message)
 
@@ -104,17 +89,12 @@ export function checkAccountJwt(token: string, check: AccountCheck): StoredAccou
       'no operator is configured, so no issuer can be trusted: start the server with -operator <operator JWT file> to accept account JWTs',
     )
   }
-  if (issuer === trust.key) {
-    if (trust.strict) {
-      throw fail(
-        ErrorCode.UntrustedIssuer,
-        `issuer ${issuer} is the identity key of operator ${trust.name}, which sets strict_signing_key_usage: account JWTs must be signed by one of its signing keys (${[...trust.signingKeys].join(', ') || 'none'})`,
-      )
-    }
-  } else if (!trust.signingKeys.has(issuer)) {
+  if (!isTrustedIssuer(trust, issuer)) {
     throw fail(
       ErrorCode.UntrustedIssuer,
-      `issuer ${issuer} is not operator ${trust.key} (${trust.name}) nor one of its signing keys`,
+      issuer === trust.key
+        ? `issuer ${issuer} is the identity key of operator ${trust.name}, which sets strict_signing_key_usage: account JWTs must be signed by one of its signing keys (${[...trust.signingKeys].join(', ') || 'none'})`
+        : `issuer ${issuer} is not operator ${trust.key} (${trust.name}) nor one of its signing keys`,
     )
   }
   const issues = accountClaimIssues(decoded.claims, check.now, decoded.payloadJson)

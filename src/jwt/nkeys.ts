@@ -45,12 +45,17 @@ export function publicKeyKind(key: string): KeyKind | null {
   return KIND_BY_LETTER[key[0]!] ?? null
 }
 
+/** Go's `nkeys.IsValidPublic*Key`; `prefix` is the key's first letter (A, O, U, X...). */
+export function isPublicKeyOf(key: string, prefix: string): boolean {
+  return key.length === 56 && key[0] === prefix && publicKeyProblem(key) === null
+}
+
 export function isAccountKey(key: string): boolean {
-  return key.length === 56 && key[0] === 'A' && publicKeyProblem(key) === null
+  return isPublicKeyOf(key, 'A')
 }
 
 export function isOperatorKey(key: string): boolean {
-  return key.length === 56 && key[0] === 'O' && publicKeyProblem(key) === null
+  return isPublicKeyOf(key, 'O')
 }
 
 /**

@@ -23,6 +23,14 @@ export type OperatorTrust = {
   exp: number
 }
 
+/**
+ * nats-server's trusted keys: the operator's signing keys, and its identity key unless it sets
+ * `strict_signing_key_usage`.
+ */
+export function isTrustedIssuer(trust: OperatorTrust, issuer: string): boolean {
+  return trust.signingKeys.has(issuer) || (issuer === trust.key && !trust.strict)
+}
+
 const EXPECTED = 'the operator setting (-operator) takes the operator JWT: the <operator>.jwt file of the nsc store, or the output of `nsc describe operator --raw`'
 
 /** The first armoured block (`-----BEGIN NATS … JWT-----`), as nsc writes and nats-server reads. */
@@ -52,7 +60,7 @@ export function parseOperator(text: string, origin: string): OperatorTrust {
     decoded = decodeJwt(jwt)
     verifySignature(decoded)
   } catch (err) {
-    throw new ConfigError(`operator JWT ${origin} is not valid: ${(err as Error).message}`)
+    throw new ConfigError(`operator JWT ${origin} is not valid: ${(err as Error).message}`, { cause: err })
   }
   const { claims, kind } = decoded
   if (kind !== 'operator') {

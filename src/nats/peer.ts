@@ -6,12 +6,11 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
-import { AccountServerError } from '../errors.js'
-import { describeError } from '../http/status.js'
-import { describeIat } from '../jwt/account.js'
+import { RequestError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node'
+import { AccountServerError, describeError, describeIat } from '../errors.js'
 import { decodeJwt } from '../jwt/decode.js'
 import { isAccountKey } from '../jwt/nkeys.js'
+import { isTrustedIssuer } from '../jwt/trust.js'
 import { verifySignature } from '../jwt/verify.js'
 import type { Logger } from '../log/logger.js'
 import { isSameJtiEdit, SAME_JTI_WARNING } from '../accounts/local-writer.js'
@@ -169,7 +168,7 @@ export class ResolverPeer {
     requester = claims.sub ?? 'unknown'
     if (claims.sub !== claims.iss) return fail('not self signed')
     const signer = claims.iss ?? ''
-    const trusted = trust !== null && ((signer === trust.key && !trust.strict) || trust.signingKeys.has(signer))
+    const trusted = trust !== null && isTrustedIssuer(trust, signer)
     if (!trusted) return fail('not trusted')
     const nowSeconds = Math.floor(this.#service.now() / 1000)
     const issued = claims.iat ?? 0
@@ -238,7 +237,7 @@ export class ResolverPeer {
         }
       }
     } catch (err) {
-      if (!(err as { isNoResponders?: () => boolean }).isNoResponders?.()) {
+      if (!(err instanceof RequestError && err.isNoResponders())) {
         this.#logger.debug(`PACK request failed: ${(err as Error).message}`)
       }
       return

@@ -3,8 +3,7 @@
  * rule, reporting one line per JWT.
  * @module
  */
-import { AccountServerError } from '../errors.js'
-import { describeError } from '../http/status.js'
+import { AccountServerError, describeError } from '../errors.js'
 import { decodeJwt } from '../jwt/decode.js'
 import { isStale } from '../accounts/refusals.js'
 import type { AccountService } from '../accounts/service.js'

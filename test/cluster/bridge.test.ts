@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { AccountCache } from '../../src/accounts/cache.js'
 import type { PushResult, Writer } from '../../src/accounts/ports.js'
-import { StaleJwtError } from '../../src/accounts/refusals.js'
+import { StaleJwtError } from '../../src/errors.js'
 import { AccountService } from '../../src/accounts/service.js'
 import { ClusterBridge, joinCluster, type WorkerChannel } from '../../src/cluster/bridge.js'
 import type { ToPrimary, ToWorker } from '../../src/cluster/protocol.js'

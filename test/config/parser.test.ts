@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { ConfigSyntaxError } from '../../src/errors.js'
 import {
-  ConfigSyntaxError,
   parseConfig,
   parseConfigFile,
   positionOf,

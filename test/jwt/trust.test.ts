@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadOperatorFile, parseOperator } from '../../src/jwt/trust.js'
+import { isTrustedIssuer, loadOperatorFile, parseOperator } from '../../src/jwt/trust.js'
 
 const EXPECTED = 'the operator setting (-operator) takes the operator JWT: the <operator>.jwt file of the nsc store, or the output of `nsc describe operator --raw`'
 import { loadFixtureSet } from '../helpers/fixtures.js'
@@ -9,6 +9,16 @@ import { mintAccount, mintJwt, mintOperator, newKey } from '../helpers/mint.js'
 import { tempDir } from '../helpers/tmp.js'
 
 describe('operator trust', () => {
+  it('trusts the signing keys, and the identity key unless strict (nats-server\'s trusted keys)', async () => {
+    for (const name of ['standard', 'strict'] as const) {
+      const set = loadFixtureSet(name)
+      const trust = await loadOperatorFile(set.operatorPath)
+      for (const key of set.signingKeys) expect(isTrustedIssuer(trust, key)).toBe(true)
+      expect(isTrustedIssuer(trust, set.operatorKey)).toBe(name === 'standard')
+      expect(isTrustedIssuer(trust, newKey('operator').publicKey)).toBe(false)
+    }
+  })
+
   it('reads the fixtures: identity key, signing keys, strict flag, system account', async () => {
     for (const name of ['standard', 'strict'] as const) {
       const set = loadFixtureSet(name)
@@ -36,6 +46,12 @@ describe('operator trust', () => {
     ['a non-operator subject', mintJwt('operator', account.publicKey, op, {}), `operator JWT test has subject "${account.publicKey}", not an operator key`],
   ])('refuses %s', (_, jwt, message) => {
     expect(() => parseOperator(jwt, 'test')).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', message }))
+  })
+
+  it('keeps the decoding error as the cause of an invalid operator JWT', () => {
+    expect(() => parseOperator('nope', 'test')).toThrow(
+      expect.objectContaining({ cause: expect.objectContaining({ code: 'ERR_JWT_MALFORMED' }) }),
+    )
   })
 
   it('names the file it cannot read', async () => {
