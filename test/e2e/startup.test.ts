@@ -3,9 +3,9 @@
  * file and the fix, instead of a server that runs and fails later (or serves nothing).
  */
 import { spawn } from 'node:child_process'
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { chmod, cp, mkdir, rm, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { loadFixtureSet } from '../helpers/fixtures.js'
 import { CLI, runCli, startServer } from '../helpers/cli.js'
 import { freePort } from '../helpers/ports.js'
@@ -90,9 +90,22 @@ describe('directory layout', () => {
  * the store folder belongs to root, read-only (0555), the mistake of a volume prepared by root.
  * Run by another user, the mode alone makes it unwritable.
  */
+const asRoot = process.getuid?.() === 0
+/** The built CLI where uid 65534 can read it: the checkout's own folders may be private (0700). */
+let nobodyCli = CLI
+
+beforeAll(async () => {
+  if (!asRoot) return
+  const copy = await tempDir()
+  await chmod(copy, 0o755)
+  const checkout = dirname(dirname(CLI))
+  for (const part of ['package.json', 'dist', 'node_modules']) await cp(join(checkout, part), join(copy, part), { recursive: true })
+  nobodyCli = join(copy, 'dist', 'cli.js')
+}, 120_000)
+
 function runAsNobody(args: string[]): Promise<{ code: number | null; logs: string }> {
-  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
-  const child = spawn(process.execPath, [CLI, '-hp', '127.0.0.1:0', ...args], { ...asNobody, stdio: ['ignore', 'pipe', 'pipe'] })
+  const asNobody = asRoot ? { uid: 65534, gid: 65534 } : {}
+  const child = spawn(process.execPath, [nobodyCli, '-hp', '127.0.0.1:0', ...args], { ...asNobody, stdio: ['ignore', 'pipe', 'pipe'] })
   let logs = ''
   child.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (logs += chunk.toString()))
