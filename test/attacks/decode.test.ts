@@ -3,11 +3,10 @@
  * Go's patterns run as a regular expression backtracked quadratically on a `"token"` member
  * full of quotes (66 s on 934 KB); the linear scan answers in well under the test's timeout.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadFixtureSet } from '../helpers/fixtures.js'
-import { mintAccount, newKey, signerFromSeed } from '../helpers/mint.js'
+import { mintAccount, newKey, operatorSigningKey } from '../helpers/mint.js'
 import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -24,7 +23,7 @@ describe('?decode=true on a large stored JWT', () => {
       store: { type: 'sqlite', file: join(await tempDir(), 'a.db') },
     })
     servers.push(server)
-    const signer = signerFromSeed(await readFile(join(set.dir, 'seeds', 'operator-sk.nk'), 'utf8'))
+    const signer = operatorSigningKey(set.dir)
     const account = newKey('account').publicKey
     // The last member of its object: no `",` follows on its line, so every quote was a restart.
     const jwt = mintAccount(account, signer, { extra: { zz: { token: '"'.repeat(300_000) } } })

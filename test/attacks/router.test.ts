@@ -2,13 +2,12 @@
  * Issue 11 items 11, 12 and 15, against a running server: hostile paths that redirect, CORS
  * grants, what `/history` shows anonymous readers, and `/metrics` on a listener of its own.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../src/config/types.js'
 import { startServer } from '../helpers/cli.js'
 import { loadFixtureSet } from '../helpers/fixtures.js'
-import { mintAccount, newKey, signerFromSeed } from '../helpers/mint.js'
+import { mintAccount, newKey, operatorSigningKey } from '../helpers/mint.js'
 import { freePort } from '../helpers/ports.js'
 import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -92,7 +91,7 @@ describe('CORS only on the account route', () => {
 describe('history for anonymous readers', () => {
   it('shows no client address for HTTP pushes; the log keeps it', async () => {
     const server = await start()
-    const signer = signerFromSeed(await readFile(join(set.dir, 'seeds', 'operator-sk.nk'), 'utf8'))
+    const signer = operatorSigningKey(set.dir)
     const account = newKey('account').publicKey
     const res = await fetch(`${server.base}/jwt/v1/accounts/${account}`, { method: 'POST', body: mintAccount(account, signer) })
     expect(res.status).toBe(200)

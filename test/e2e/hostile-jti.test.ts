@@ -10,13 +10,13 @@ import { connect, credsAuthenticator } from '@nats-io/transport-node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../helpers/cli.js'
 import { loadFixtureSet, natsServerOperatorConfig } from '../helpers/fixtures.js'
-import { mintAccount, newKey, signerFromSeed } from '../helpers/mint.js'
+import { mintAccount, newKey, operatorSigningKey } from '../helpers/mint.js'
 import { startNatsServer } from '../helpers/nats-server.js'
 import { waitFor } from '../helpers/wait.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const set = loadFixtureSet('standard')
-const signer = signerFromSeed(await readFile(join(set.dir, 'seeds', 'operator-sk.nk'), 'utf8'))
+const signer = operatorSigningKey(set.dir)
 const HOSTILE_JTIS = { LF: 'a\nb', CR: 'a\rb', DEL: 'a\u007fb', 'U+0100': 'a\u0100b', emoji: 'a\u{1F600}b' }
 
 const cleanups: (() => Promise<unknown>)[] = []

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { SAME_JTI_WARNING } from '../../src/accounts/local-writer.js'
 import { runCli, startServer } from '../helpers/cli.js'
 import { loadFixtureSet, natsServerOperatorConfig } from '../helpers/fixtures.js'
-import { formatCreds, mintUser, newKey, signerFromSeed } from '../helpers/mint.js'
+import { formatCreds, mintUser, newKey, operatorSigningKey } from '../helpers/mint.js'
 import { startNatsServer } from '../helpers/nats-server.js'
 import { waitFor } from '../helpers/wait.js'
 import { sameSecondEdit } from '../helpers/nsc.js'
@@ -18,7 +18,7 @@ import { freePort } from '../helpers/ports.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const set = loadFixtureSet('standard')
-const signer = signerFromSeed(await readFile(join(set.dir, 'seeds', 'operator-sk.nk'), 'utf8'))
+const signer = operatorSigningKey(set.dir)
 const op = ['-operator', set.operatorPath]
 
 const cleanups: (() => Promise<unknown>)[] = []

@@ -11,6 +11,8 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Prefix } from '@nats-io/nkeys'
 import { Codec } from '@nats-io/nkeys/lib/codec.js'
 
@@ -52,6 +54,11 @@ export function signerFromSeed(seed: string): Signer {
   const kind = (Object.keys(PREFIX) as KeyKind[]).find((k) => PREFIX[k] === prefix)
   if (kind === undefined) throw new Error(`not an operator, account or user seed: prefix ${prefix}`)
   return signerFromRaw(kind, buf)
+}
+
+/** The operator signing key of a fixture set (`<dir>/seeds/operator-sk.nk`). */
+export function operatorSigningKey(fixtureDir: string): Signer {
+  return signerFromSeed(readFileSync(join(fixtureDir, 'seeds', 'operator-sk.nk'), 'utf8'))
 }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')

@@ -15,10 +15,9 @@ import { etagOf } from '../../src/accounts/cache.js'
 import { AccountService } from '../../src/accounts/service.js'
 import { memoryStore } from '../../src/store/drivers/memory.js'
 import { loadFixtureSet } from '../helpers/fixtures.js'
-import { mintAccount, newKey, signerFromSeed } from '../helpers/mint.js'
+import { mintAccount, newKey, operatorSigningKey } from '../helpers/mint.js'
 import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/tmp.js'
-import { readFile } from 'node:fs/promises'
 
 const set = loadFixtureSet('standard')
 const servers: RunningAccountServer[] = []
@@ -46,7 +45,7 @@ describe('fast path answers like the routes', () => {
       store: { type: 'sqlite', file: join(await tempDir(), 'a.db') },
     })
     servers.push(server)
-    const signer = signerFromSeed(await readFile(join(set.dir, 'seeds', 'operator-sk.nk'), 'utf8'))
+    const signer = operatorSigningKey(set.dir)
     const account = newKey('account').publicKey
     const expiring = mintAccount(account, signer, { exp: Math.floor(Date.now() / 1000) + 3600 })
     const plain = set.accepted[0]!
@@ -86,7 +85,7 @@ describe('fast path answers like the routes, failures included', () => {
       put: (account, ...rest) => (account.pubkey === broken ? fire() : store.put(account, ...rest)),
     }
     const service = new AccountService({ store: failing, trust: await loadOperatorFile(set.operatorPath) })
-    const signer = signerFromSeed(await readFile(join(set.dir, 'seeds', 'operator-sk.nk'), 'utf8'))
+    const signer = operatorSigningKey(set.dir)
     const logger = pino({ level: 'silent' })
     const maxBodyBytes = 4096
     const app = buildApp({ service, logger, maxBodyBytes })

@@ -3,13 +3,12 @@
  * has the same `jti` and `iat` as the first JWT and other limits. It must be stored and served,
  * with an ETag that changes, over a real socket (fast path) and through the routes.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeJwt } from '../../src/jwt/decode.js'
 import { SAME_JTI_WARNING } from '../../src/accounts/local-writer.js'
 import { loadFixtureSet } from '../helpers/fixtures.js'
-import { newKey, signerFromSeed } from '../helpers/mint.js'
+import { newKey, operatorSigningKey } from '../helpers/mint.js'
 import { sameSecondEdit } from '../helpers/nsc.js'
 import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -32,7 +31,7 @@ describe('an edit within the same second (same jti and iat, other limits)', () =
       store: { type: 'sqlite', file: join(await tempDir(), 'a.db') },
     })
     servers.push(server)
-    const signer = signerFromSeed(await readFile(join(set.dir, 'seeds', 'operator-sk.nk'), 'utf8'))
+    const signer = operatorSigningKey(set.dir)
     const account = newKey('account').publicKey
     const { added, edited } = sameSecondEdit(account, signer)
     const url = `${server.base}${pathOf(account)}`

@@ -9,7 +9,7 @@ import { connect, credsAuthenticator } from '@nats-io/transport-node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SAME_JTI_WARNING } from '../../src/accounts/local-writer.js'
 import { loadFixtureSet, natsServerOperatorConfig } from '../helpers/fixtures.js'
-import { newKey, signerFromSeed } from '../helpers/mint.js'
+import { newKey, operatorSigningKey } from '../helpers/mint.js'
 import { startNatsServer } from '../helpers/nats-server.js'
 import { waitFor } from '../helpers/wait.js'
 import { sameSecondEdit } from '../helpers/nsc.js'
@@ -19,7 +19,7 @@ import { tempDir } from '../helpers/tmp.js'
 
 const set = loadFixtureSet('standard')
 const SYS_CREDS = set.credsPath('SYS')
-const signer = signerFromSeed(await readFile(join(set.dir, 'seeds', 'operator-sk.nk'), 'utf8'))
+const signer = operatorSigningKey(set.dir)
 
 const cleanups: (() => Promise<unknown>)[] = []
 afterAll(async () => {
