@@ -96,7 +96,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     metrics,
     cache,
     writer,
-    notifier,
+    notifications,
     fallback: nats && leader ? new NatsLookup(nats, config.nats.lookupTimeoutMs) : undefined,
     // The leader alone watches the store for other processes' changes, and tells the workers.
     changes: leader ? undefined : null,

@@ -13,8 +13,8 @@ import type { StoredAccount } from '../jwt/types.js'
 import type { HistoryEntry, JwtStore, PutSource, StoreChange } from '../store/types.js'
 import { AccountCache, toCached, type CachedAccount } from './cache.js'
 import { LocalWriter } from './local-writer.js'
-import { Notifications } from './notifications.js'
-import type { ChangeFeed, Fallback, Invalidation, Notifier, NotifyReport, PushResult, ServiceMetrics, StoreReader, Writer } from './ports.js'
+import type { Notifications } from './notifications.js'
+import type { ChangeFeed, Fallback, Invalidation, NotifyReport, PushResult, ServiceMetrics, StoreReader, Writer } from './ports.js'
 import { PerKeyRateLimit } from './rate-limit.js'
 import { isStale } from './refusals.js'
 
@@ -32,8 +32,8 @@ export type AccountServiceOptions = {
   cache?: AccountCache
   /** Commits checked JWTs. @default a LocalWriter on `store` */
   writer?: Writer
-  /** Tells running nats-servers about every accepted change (NATS configured). */
-  notifier?: Notifier
+  /** Tells running nats-servers about changes (NATS configured); the same one the writer uses. */
+  notifications?: Notifications
   /** Asked for accounts the store does not hold; what it returns is checked and stored like any push. */
   fallback?: Fallback
   /**
@@ -76,7 +76,7 @@ export class AccountService {
     this.now = options.now ?? Date.now
     this.#clockSkewSeconds = options.clockSkewSeconds
     this.#cache = options.cache ?? new AccountCache(100_000)
-    this.#notifications = options.notifier && new Notifications(options.notifier, store, { logger, metrics })
+    this.#notifications = options.notifications
     this.#writer = options.writer ?? new LocalWriter({ store, cache: this.#cache, notifications: this.#notifications, logger })
     this.#fallback = options.fallback
     this.#invalidation = options.invalidation
