@@ -79,3 +79,32 @@ export type ServiceMetrics = {
   notification(report: NotifyReport): void
   renotifySkipped(): void
 }
+
+/** A nats-server seen through the system account. */
+export type FleetServer = {
+  name: string
+  id: string
+  version: string
+  /** Cluster name, or null when the server is not in a cluster. */
+  cluster: string | null
+  jetstream: boolean
+  /** When it last answered, in milliseconds since the epoch. */
+  lastSeen: number
+}
+
+/** Which version of one account one nats-server runs. */
+export type AccountOnServer = {
+  server: string
+  serverId: string
+  /** The `jti` of the JWT the server applied (null: it does not hold the account). */
+  jti: string | null
+  /** The server runs another (older) version than the stored one. */
+  drifted: boolean
+}
+
+/** What the fleet scan knows: the nats-servers and the versions they run (`fleet/`). */
+export interface FleetView {
+  servers(): FleetServer[]
+  account(pubkey: string): AccountOnServer[]
+  drifted(): { pubkey: string; servers: string[] }[]
+}
