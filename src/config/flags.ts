@@ -99,14 +99,7 @@ function parsedFlag<T>(prefix: string, parse: () => T): T {
 /** `--kv <bucket>` selects the KV store; the other `--kv-*` flags set it (or the configured one). */
 function applyKvFlags(config: ServerConfig, flags: CliFlags): void {
   const { kv, kvServers, kvCreds, kvReplicas: replicas, kvSnapshot } = flags
-  const usage = (flag: string, err: unknown) => new UsageError(`${flag}: ${(err as Error).message}`)
-  if (kv !== undefined) {
-    try {
-      config.store = kvStoreFrom(config.store, { bucket: kvBucket(kv) })
-    } catch (err) {
-      throw usage('--kv', err)
-    }
-  }
+  if (kv !== undefined) config.store = kvStoreFrom(config.store, { bucket: parsedFlag('--kv: ', () => kvBucket(kv)) })
   const given = [
     kvServers !== undefined && '--kv-servers',
     kvCreds !== undefined && '--kv-creds',
@@ -120,12 +113,10 @@ function applyKvFlags(config: ServerConfig, flags: CliFlags): void {
   if (kvCreds !== undefined) store.creds = expandHome(kvCreds)
   if (kvSnapshot !== undefined) store.snapshot = expandHome(kvSnapshot)
   if (replicas !== undefined) {
-    try {
+    store.replicas = parsedFlag('--kv-replicas: ', () => {
       if (!/^\d+$/.test(replicas)) throw new Error(`"${replicas}" is not a number of replicas from 1 to 5`)
-      store.replicas = kvReplicas(Number(replicas))
-    } catch (err) {
-      throw usage('--kv-replicas', err)
-    }
+      return kvReplicas(Number(replicas))
+    })
   }
 }
 
