@@ -35,6 +35,8 @@ Options:
   --log-format text|json  readable lines (default) or JSON lines
   -nats <url[,url]>     NATS servers: update notifications and the NATS resolver protocol
   -creds <file>         NATS credentials of a system-account user
+  --nkey <file>         NKey seed file (SU…) of a system-account user, instead of -creds
+  --sign-request-subject <subject>  NATS subject of a signing service for self-signed account JWTs
   -D                    debug logging
   -V                    trace logging: one line per request (method, path, status, bytes, ms)
   -DV                   debug and trace logging
@@ -67,6 +69,8 @@ export const OPTIONS = {
   'metrics-hp': { type: 'string' },
   nats: { type: 'string' },
   creds: { type: 'string' },
+  nkey: { type: 'string' },
+  'sign-request-subject': { type: 'string' },
   primary: { type: 'string' },
   D: { type: 'boolean' },
   V: { type: 'boolean' },
@@ -192,6 +196,8 @@ function flagsOf(v: ParsedValues): CliFlags {
     metricsHostPort: v['metrics-hp'],
     nats: v.nats,
     creds: v.creds,
+    nkey: v.nkey,
+    signRequestSubject: v['sign-request-subject'],
     primary: v.primary,
     debug: Boolean(v.D || v.DV),
     trace: Boolean(v.V || v.DV),

@@ -10,12 +10,12 @@ import { configFor, type CliFlags } from '../config/flags.js'
 import type { ServerConfig } from '../config/types.js'
 import { AccountServerError } from '../errors.js'
 import type { Logger } from '../log/logger.js'
-import { redactUrl } from '../nats/link.js'
+import { redactedNatsConfig } from '../nats/auth.js'
 import { createAccountServer } from '../server.js'
 
-/** The configuration without the passwords and tokens URLs may carry. */
+/** The configuration without passwords and tokens (settings, or in URLs). */
 function redacted(config: ServerConfig): ServerConfig {
-  return { ...config, nats: { ...config.nats, servers: config.nats.servers.map(redactUrl) } }
+  return { ...config, nats: redactedNatsConfig(config.nats) }
 }
 
 export function workerNumber(): number {

@@ -24,6 +24,8 @@ export type CliFlags = {
   metricsHostPort?: string
   nats?: string
   creds?: string
+  nkey?: string
+  signRequestSubject?: string
   primary?: string
   debug: boolean
   trace: boolean
@@ -63,6 +65,8 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
   // The Go server took one URL; a comma-separated list is what nats-server clients accept too.
   if (flags.nats !== undefined) config.nats.servers = flags.nats.split(',').map((u) => u.trim()).filter(Boolean)
   if (flags.creds !== undefined) config.nats.credentials = expandHome(flags.creds)
+  if (flags.nkey !== undefined) config.nats.nkey = expandHome(flags.nkey)
+  if (flags.signRequestSubject !== undefined) config.nats.signRequestSubject = flags.signRequestSubject
   if (flags.hostPort !== undefined) {
     const { host, port } = parseHostPort(flags.hostPort)
     config.http.host = host

@@ -72,11 +72,16 @@ const ENTRIES: Record<string, Entry> = {
   'store.readonly': { kind: 'bool', set: (_l, v: boolean) => { if (v) throw new ConfigError(RO_REMOVED.slice(0, 2).join(': ')) } },
   operatorjwtpath: { kind: 'string', set: (l, v: string) => (l.config.operator = v) },
   systemaccountjwtpath: { kind: 'string', set: (l, v: string) => (l.config.systemAccountJwt = v) },
-  signrequestsubject: {
-    kind: 'string',
-    set: (l, v: string) => v !== '' && l.warnings.push('signrequestsubject: the signing service is not supported; self-signed JWTs are refused'),
+  signrequestsubject: { kind: 'string', env: 'SIGN_REQUEST_SUBJECT', set: (l, v: string) => (l.config.nats.signRequestSubject = v) },
+  // The Go server bounded its LOOKUPs with the signing timeout too.
+  signrequesttimeout: {
+    kind: 'duration',
+    env: 'SIGN_REQUEST_TIMEOUT',
+    set: (l, v: number) => {
+      l.config.nats.lookupTimeoutMs = v
+      l.config.nats.signRequestTimeoutMs = v
+    },
   },
-  signrequesttimeout: { kind: 'duration', set: (l, v: number) => (l.config.nats.lookupTimeoutMs = v) },
   primary: { kind: 'string', env: 'PRIMARY', set: (l, v: string) => (l.config.primary = v) },
   replicationtimeout: { kind: 'duration', set: (l, v: number) => (l.config.replicationTimeoutMs = v) },
   maxreplicationpack: { kind: 'int', set: (l, v: number) => (l.config.maxPack = v) },
@@ -89,6 +94,12 @@ const ENTRIES: Record<string, Entry> = {
   'http.tls.ca': { kind: 'string', env: 'HTTP_TLS_CA', set: (l, v: string) => (l.config.http.tls.ca = v) },
   'nats.creds': { kind: 'string', env: 'NATS_CREDS', set: (l, v: string) => (l.config.nats.credentials = v) },
   'nats.tls.ca': { kind: 'string', env: 'NATS_TLS_CA', set: (l, v: string) => (l.config.nats.tls.ca = v) },
+  'nats.nkey': { kind: 'string', env: 'NATS_NKEY', set: (l, v: string) => (l.config.nats.nkey = v) },
+  'nats.user': { kind: 'string', env: 'NATS_USER', set: (l, v: string) => (l.config.nats.user = v) },
+  'nats.password': { kind: 'string', env: 'NATS_PASSWORD', set: (l, v: string) => (l.config.nats.password = v) },
+  'nats.passwordfile': { kind: 'string', env: 'NATS_PASSWORD_FILE', set: (l, v: string) => (l.config.nats.passwordFile = v) },
+  'nats.token': { kind: 'string', env: 'NATS_TOKEN', set: (l, v: string) => (l.config.nats.token = v) },
+  'nats.tokenfile': { kind: 'string', env: 'NATS_TOKEN_FILE', set: (l, v: string) => (l.config.nats.tokenFile = v) },
   'nats.required': { kind: 'bool', env: 'NATS_REQUIRED', set: (l, v: boolean) => (l.config.nats.required = v) },
   'nats.notifywindow': { kind: 'duration', set: (l, v: number) => (l.config.nats.notifyWindowMs = v) },
   'nats.packinterval': { kind: 'duration', set: (l, v: number) => (l.config.nats.packIntervalMs = v) },
