@@ -4,7 +4,7 @@
  * `Writer` (this process's store, or the process that writes), which replaces the cached response.
  * @module
  */
-import { AccountServerError, describeError, ErrorCode } from '../errors.js'
+import { AccountServerError, ErrorCode } from '../errors.js'
 import { checkAccountJwt, checkPushKey } from '../jwt/account.js'
 import { decodeJwt } from '../jwt/decode.js'
 import { accountKeyProblem } from '../jwt/nkeys.js'
@@ -255,7 +255,7 @@ export class AccountService {
       signed = this.#check(reply.trim(), options)
     } catch (err) {
       if (!(err instanceof AccountServerError)) throw err
-      throw new AccountServerError(ErrorCode.SigningRefused, describeError(err), { cause: err })
+      throw new AccountServerError(ErrorCode.SigningRefused, err.message, { cause: err })
     }
     return this.#writer.commit(signed, options.source)
   }
