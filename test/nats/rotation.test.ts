@@ -47,6 +47,12 @@ async function watcher(nats: NatsServer, subject: string): Promise<string[]> {
   return seen
 }
 
+/** The users nats-accounts is connected as, from nats-server's monitoring port. */
+async function natsAccountsUsers(monitorPort: number): Promise<(string | undefined)[]> {
+  const connz = (await (await fetch(`http://127.0.0.1:${monitorPort}/connz?auth=true`)).json()) as { connections?: { name?: string; authorized_user?: string }[] }
+  return (connz.connections ?? []).filter((c) => c.name === 'nats-accounts').map((c) => c.authorized_user)
+}
+
 describe('rotation without a restart', () => {
   it('U1 revoked after its file was replaced by U2: reconnects as U2, no GET fails, a POST made meanwhile is notified', async () => {
     const u1 = sysUser()
@@ -108,10 +114,7 @@ describe('rotation without a restart', () => {
     cleanups.push(() => nats.stop())
     const server = await startServer(['--sqlite', join(await tempDir(), 'a.db'), '-nats', nats.url, '-creds', credsPath, '-D'])
     cleanups.push(() => server.stop())
-    const connectedAs = async () => {
-      const connz = (await (await fetch(`http://127.0.0.1:${monitor}/connz?auth=true`)).json()) as { connections?: { name?: string; authorized_user?: string }[] }
-      return (connz.connections ?? []).filter((c) => c.name === 'nats-accounts').map((c) => c.authorized_user)
-    }
+    const connectedAs = () => natsAccountsUsers(monitor)
     await waitFor(async () => (await connectedAs()).includes(u1.publicKey), { timeoutMs: 15_000, message: 'U1 connected' })
     // Unchanged file: SIGHUP does not reconnect.
     server.child.kill('SIGHUP')
@@ -123,5 +126,30 @@ describe('rotation without a restart', () => {
     expect(await connectedAs()).toEqual([u2.publicKey])
     expect(server.logs()).toContain(`NATS credentials changed: reconnecting as the NATS user ${u2.publicKey} of ${credsPath}`)
     expect(server.child.exitCode).toBeNull()
+  })
+  it('SIGHUP with another credentials file in the configuration reconnects with it; a bad one changes nothing', async () => {
+    const u1 = sysUser()
+    const u2 = sysUser()
+    const dir = await tempDir()
+    const [first, second, conf] = [join(dir, 'u1.creds'), join(dir, 'u2.creds'), join(dir, 'a.conf')]
+    await writeFile(first, u1.creds, { mode: 0o600 })
+    await writeFile(second, u2.creds, { mode: 0o600 })
+    const monitor = await freePort()
+    const nats = await startNatsServer({ config: `${natsServerOperatorConfig(set)}${memoryResolverConfig(set)}http: 127.0.0.1:${monitor}\n` })
+    cleanups.push(() => nats.stop())
+    const settings = (creds: string) => writeFile(conf, `nats { servers: ${JSON.stringify(nats.url)}, creds: ${JSON.stringify(creds)} }\n`)
+    await settings(first)
+    const server = await startServer(['--sqlite', join(dir, 'a.db'), '-c', conf])
+    cleanups.push(() => server.stop())
+    const connectedAs = () => natsAccountsUsers(monitor)
+    await waitFor(async () => (await connectedAs()).includes(u1.publicKey), { timeoutMs: 15_000, message: 'U1 connected' })
+    await settings(join(dir, 'missing.creds'))
+    server.child.kill('SIGHUP')
+    await waitFor(() => server.logs().includes('reload failed, keeping the running configuration: cannot read NATS credentials file'), { timeoutMs: 10_000, message: 'the refused reload' })
+    expect(await connectedAs()).toEqual([u1.publicKey])
+    await settings(second)
+    server.child.kill('SIGHUP')
+    await waitFor(async () => (await connectedAs()).includes(u2.publicKey), { timeoutMs: 15_000, message: `U2 connected:\n${server.logs()}` })
+    expect(server.logs()).not.toContain('nats changes take effect only after a restart')
   })
 })
