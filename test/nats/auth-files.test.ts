@@ -149,6 +149,17 @@ describe('every connect reads the files again', () => {
     expect(p.authenticate()).toEqual({ user: 'sys', pass: 'pw-1' })
   })
 
+  it('a renewed TLS client certificate counts as a change for a reload', async () => {
+    const [pki, renewed] = [await makePki(), await makePki()]
+    const { auth: a } = auth({ tls: { cert: pki.clientCert, key: pki.clientKey, ca: pki.ca } })
+    a.authenticate()
+    expect(a.changedOnDisk()).toBe(false)
+    await writeFile(pki.clientCert, await readFile(renewed.clientCert))
+    await writeFile(pki.clientKey, await readFile(renewed.clientKey))
+    expect(a.changedOnDisk()).toBe(true)
+    expect(a.connectOptions().tls).toEqual({ caFile: pki.ca, certFile: pki.clientCert, keyFile: pki.clientKey })
+  })
+
   it('user and password or token from the URL go to the client as options, not in the URL', () => {
     const { auth: a } = auth({}, ['nats://sys:s3cret@127.0.0.1:1', 'nats://127.0.0.1:2'])
     expect(a.connectOptions().servers).toEqual(['nats://127.0.0.1:1', 'nats://127.0.0.1:2'])
