@@ -9,10 +9,19 @@ import type { KvStoreConfig } from '../../src/store/types.js'
 import { startNatsServer, type NatsServer } from './nats-server.js'
 import { tempDir } from './tmp.js'
 
-/** nats-server with JetStream, its data in a temp dir (kept across a restart). */
-export async function startJetStream(extraConfig = ''): Promise<NatsServer> {
-  const storeDir = join(await tempDir('nats-js-'), 'jetstream')
-  return startNatsServer({ config: `jetstream { store_dir: "${storeDir}" }\n${extraConfig}` })
+export type JetStreamOptions = {
+  /** Where JetStream keeps its data: give the same one (and `port`) to start the server again. */
+  storeDir?: string
+  port?: number
+  /** More configuration (accounts, authorization...). */
+  config?: string
+}
+
+/** nats-server with JetStream, its data in a temp dir of its own (outliving the process). */
+export async function startJetStream(options: JetStreamOptions = {}): Promise<NatsServer & { storeDir: string }> {
+  const storeDir = options.storeDir ?? join(await tempDir('nats-js-'), 'jetstream')
+  const server = await startNatsServer({ port: options.port, config: `jetstream { store_dir: "${storeDir}" }\n${options.config ?? ''}` })
+  return Object.assign(server, { storeDir })
 }
 
 /** A bucket name no other test uses. */

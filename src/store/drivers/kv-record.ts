@@ -13,6 +13,8 @@ export type KvRecord = {
   deleted: boolean
   /** How the change came: an import, a server's HTTP or NATS. */
   source: PutSource['kind']
+  /** The store instance that wrote it (random per process), so a watch can tell its own writes. */
+  writer: string
 }
 
 type RecordJson = {
@@ -23,6 +25,7 @@ type RecordJson = {
   issuer: string
   name: string
   source: PutSource['kind']
+  writer: string
   deleted?: true
 }
 
@@ -30,9 +33,9 @@ const SOURCES: readonly string[] = ['http', 'nats', 'import'] satisfies PutSourc
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-export function encodeRecord({ account, deleted, source }: KvRecord): Uint8Array {
+export function encodeRecord({ account, deleted, source, writer }: KvRecord): Uint8Array {
   const { jwt, jti, iat, exp, issuer, name } = account
-  const json: RecordJson = { jwt, jti, iat, exp, issuer, name, source, ...(deleted ? { deleted: true } : {}) }
+  const json: RecordJson = { jwt, jti, iat, exp, issuer, name, source, writer, ...(deleted ? { deleted: true } : {}) }
   return encoder.encode(JSON.stringify(json))
 }
 
@@ -44,7 +47,7 @@ export function decodeRecord(pubkey: string, value: Uint8Array): KvRecord | null
   } catch {
     return null
   }
-  const { jwt, jti, iat, exp, issuer, name, source, deleted } = json ?? {}
+  const { jwt, jti, iat, exp, issuer, name, source, writer, deleted } = json ?? {}
   if (
     typeof jwt !== 'string' ||
     typeof jti !== 'string' ||
@@ -56,5 +59,10 @@ export function decodeRecord(pubkey: string, value: Uint8Array): KvRecord | null
   ) {
     return null
   }
-  return { account: { pubkey, jti, iat, exp, issuer, name, jwt }, deleted: deleted === true, source: source! }
+  return {
+    account: { pubkey, jti, iat, exp, issuer, name, jwt },
+    deleted: deleted === true,
+    source: source!,
+    writer: typeof writer === 'string' ? writer : '',
+  }
 }

@@ -61,6 +61,8 @@ class KvStore implements KvJwtStore {
   readonly #mirror = new KvMirror()
   readonly #locks = new KeyLock()
   readonly #listeners = new Set<ChangeListener>()
+  /** Written into every record: the watch reports other instances' writes only. */
+  readonly #writer = randomUUID()
   #pending: StoreChange[] = []
   #link: KvLink | null = null
   #caughtUp = false
@@ -122,10 +124,13 @@ class KvStore implements KvJwtStore {
     }
   }
 
-  /** A value another instance wrote (or this one, seen again): kept if newer, and reported. */
+  /**
+   * A value seen in the bucket: kept if newer, and reported unless this instance wrote it (the
+   * watch may deliver an own write before its acknowledgement arrives).
+   */
   #applyRemote(pubkey: string, revision: number, value: KvRecord | null | 'removed'): void {
     if (!this.#mirror.apply(pubkey, revision, value)) return
-    if (this.#listeners.size === 0) return
+    if (this.#listeners.size === 0 || (typeof value === 'object' && value?.writer === this.#writer)) return
     const source = value === null || value === 'removed' ? 'nats' : value.source
     if (this.#pending.push({ pubkey, source }) === 1) {
       setImmediate(() => {
@@ -182,7 +187,7 @@ class KvStore implements KvJwtStore {
         const tombstone = held.record?.deleted === true ? held.record.account : null
         const outcome = decidePut(previous, account, tombstone, source)
         if (outcome === 'stored') {
-          const revision = await this.#write(pubkey, { account, deleted: false, source: source.kind }, held.revision)
+          const revision = await this.#write(pubkey, { account, deleted: false, source: source.kind, writer: this.#writer }, held.revision)
           if (revision !== null) {
             await this.#recordHistory(account, source, 'accepted', revision)
             return putResult(outcome, account, previous, tombstone)
@@ -204,7 +209,7 @@ class KvStore implements KvJwtStore {
       for (;;) {
         const live = held.record?.deleted === false ? held.record.account : null
         if (live !== null) {
-          const revision = await this.#write(pubkey, { account: live, deleted: true, source: source.kind }, held.revision)
+          const revision = await this.#write(pubkey, { account: live, deleted: true, source: source.kind, writer: this.#writer }, held.revision)
           if (revision !== null) {
             await this.#recordHistory(live, source, 'deleted', revision)
             return live
