@@ -52,11 +52,27 @@ const ATTEMPT_MS = 2000
 export async function kvStore(options: KvStoreOptions): Promise<KvJwtStore> {
   const store = new KvStore(options)
   await store.open()
-  return store
+  // As the other drivers: methods that can be passed around and spread (metrics wrap them).
+  return {
+    name: DRIVER_NAME,
+    get: (pubkey) => store.get(pubkey),
+    deleted: (pubkey) => store.deleted(pubkey),
+    list: () => store.list(),
+    count: () => store.count(),
+    unreadableEntries: () => store.unreadableEntries(),
+    hash: (nowSeconds) => store.hash(nowSeconds),
+    put: (account, source) => store.put(account, source),
+    delete: (pubkey, source) => store.delete(pubkey, source),
+    recordNotification: (pubkey, jti, outcome) => store.recordNotification(pubkey, jti, outcome),
+    history: (pubkey) => store.history(pubkey),
+    version: (pubkey, jti) => store.version(pubkey, jti),
+    watch: (listener) => store.watch(listener),
+    status: () => store.status(),
+    close: () => store.close(),
+  }
 }
 
-class KvStore implements KvJwtStore {
-  readonly name = DRIVER_NAME
+class KvStore {
   readonly #options: Required<Omit<KvStoreOptions, 'logger'>> & { logger?: Logger }
   readonly #mirror = new KvMirror()
   readonly #locks = new KeyLock()
