@@ -28,7 +28,8 @@ import { NatsLookup } from './nats/lookup.js'
 import { Notifier } from './nats/notifier.js'
 import { ResolverPeer } from './nats/peer.js'
 import { NatsSigning } from './nats/signing.js'
-import { describeStore, openStore } from './store/index.js'
+import { openConfiguredStore } from './open-store.js'
+import { describeStore } from './store/index.js'
 import type { JwtStore } from './store/types.js'
 import { VERSION } from './version.js'
 
@@ -82,7 +83,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   if (signRequestSubject !== '' && nats === null) {
     throw new ConfigError(`signrequestsubject ${signRequestSubject} needs NATS to reach the signing service: give -nats (nats.servers) too`)
   }
-  const rawStore = options.store ?? (await openStore(config.store, { writable: true, logger, writer: leader }))
+  const rawStore = options.store ?? (await openConfiguredStore(config.store, { writable: true, logger, writer: leader }))
   const accounts = await rawStore.count()
   banner.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
   const cache = new AccountCache(100_000)

@@ -15,7 +15,8 @@ import { createAccountServer } from '../server.js'
 
 /** The configuration without passwords and tokens (settings, or in URLs). */
 function redacted(config: ServerConfig): ServerConfig {
-  return { ...config, nats: redactedNatsConfig(config.nats) }
+  const { store } = config
+  return { ...config, store: store.type === 'kv' ? redactedNatsConfig(store) : store, nats: redactedNatsConfig(config.nats) }
 }
 
 export function workerNumber(): number {

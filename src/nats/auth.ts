@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto'
 import { jwtAuthenticator, nkeyAuthenticator, type Auth, type ConnectionOptions } from '@nats-io/transport-node'
-import type { NatsAuthConfig, NatsConfig } from '../config/types.js'
+import type { NatsAuthConfig } from '../config/types.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../log/logger.js'
 import {
@@ -59,8 +59,8 @@ export function urlCredentials(urls: readonly string[]): { servers: string[]; au
 
 const REDACTED = '[REDACTED]'
 
-/** The NATS settings as `-dump` shows them: no password or token, in URLs or not. */
-export function redactedNatsConfig<T extends Pick<NatsConfig, 'servers' | 'password' | 'token'>>(nats: T): T {
+/** NATS connection settings (system account or KV) as `-dump` shows them: no password or token, in URLs or not. */
+export function redactedNatsConfig<T extends { servers: string[]; password?: string; token?: string }>(nats: T): T {
   return {
     ...nats,
     servers: nats.servers.map(redactUrl),
