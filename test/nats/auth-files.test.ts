@@ -168,8 +168,10 @@ describe('every connect reads the files again', () => {
   })
 })
 
-it('-dump shows no password or token, in settings or URLs', () => {
+it('-dump shows no password or token, in settings or URLs, of either connection', () => {
   const nats = { ...defaultConfig().nats, servers: ['nats://tok-in-url@h:4222'], user: 'sys', password: 'pw-value', token: '' }
   expect(JSON.stringify(redactedNatsConfig(nats))).not.toMatch(/pw-value|tok-in-url/)
   expect(redactedNatsConfig(nats)).toMatchObject({ user: 'sys', password: '[REDACTED]', token: '' })
+  const kv = { type: 'kv' as const, bucket: 'b', servers: ['nats://kv:pw-in-url@h'], creds: '', token: 'kv-token', replicas: 1, tls: { cert: '', key: '', ca: '' }, snapshot: '' }
+  expect(JSON.stringify(redactedNatsConfig(kv))).not.toMatch(/pw-in-url|kv-token/)
 })
