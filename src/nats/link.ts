@@ -226,7 +226,7 @@ export class NatsLink implements NatsState {
   async refreshCredentials(next?: NatsAuth): Promise<void> {
     if (next !== undefined) this.#auth = next
     if (next === undefined && !this.#auth.changedOnDisk()) return
-    this.#logger.info(`NATS credentials changed: reconnecting as ${this.#auth.who ?? 'configured'}`)
+    this.#logger.info(`NATS credentials changed: reconnecting as ${this.#auth.who ?? 'the configured NATS user'}`)
     this.#wake?.()
     const nc = this.#nc
     if (nc !== null && !nc.isClosed()) await nc.reconnect()
