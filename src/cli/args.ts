@@ -25,6 +25,7 @@ Store (all commands):
   --kv-servers <url[,url]>  NATS servers of the account that holds the bucket (user:password@ allowed)
   --kv-creds <file>     NATS credentials for those servers
   --kv-replicas <n>     replicas of the bucket when it is created (default 1)
+  --kv-snapshot <file>  local copy of the bucket, served at start-up until the bucket is reachable
 Options:
   -operator <file>      operator JWT; account JWTs must be signed by it or its signing keys
   -hp <host:port>       listen address (default: localhost:9090; ":9090" listens everywhere)
@@ -64,6 +65,7 @@ export const OPTIONS = {
   'kv-servers': { type: 'string' },
   'kv-creds': { type: 'string' },
   'kv-replicas': { type: 'string' },
+  'kv-snapshot': { type: 'string' },
   'dry-run': { type: 'boolean' },
   format: { type: 'string' },
   'log-format': { type: 'string' },
@@ -193,6 +195,7 @@ function flagsOf(v: ParsedValues): CliFlags {
     kvServers: v['kv-servers'],
     kvCreds: v['kv-creds'],
     kvReplicas: v['kv-replicas'],
+    kvSnapshot: v['kv-snapshot'],
     dryRun: v['dry-run'] ?? false,
     format: v.format,
     logFormat: v['log-format'],

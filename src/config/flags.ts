@@ -17,6 +17,7 @@ export type CliFlags = {
   kvServers?: string
   kvCreds?: string
   kvReplicas?: string
+  kvSnapshot?: string
   dryRun: boolean
   format?: string
   logFormat?: string
@@ -100,7 +101,7 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
 
 /** `--kv <bucket>` selects the KV store; the other `--kv-*` flags set it (or the configured one). */
 function applyKvFlags(config: ServerConfig, flags: CliFlags): void {
-  const { kv, kvServers, kvCreds, kvReplicas: replicas } = flags
+  const { kv, kvServers, kvCreds, kvReplicas: replicas, kvSnapshot } = flags
   const usage = (flag: string, err: unknown) => new UsageError(`${flag}: ${(err as Error).message}`)
   if (kv !== undefined) {
     try {
@@ -109,12 +110,18 @@ function applyKvFlags(config: ServerConfig, flags: CliFlags): void {
       throw usage('--kv', err)
     }
   }
-  const given = [kvServers !== undefined && '--kv-servers', kvCreds !== undefined && '--kv-creds', replicas !== undefined && '--kv-replicas'].filter(Boolean)
+  const given = [
+    kvServers !== undefined && '--kv-servers',
+    kvCreds !== undefined && '--kv-creds',
+    replicas !== undefined && '--kv-replicas',
+    kvSnapshot !== undefined && '--kv-snapshot',
+  ].filter(Boolean)
   if (given.length === 0) return
   const { store } = config
   if (store.type !== 'kv') throw new UsageError(`${given.join(', ')} appl${given.length === 1 ? 'ies' : 'y'} to a KV store: add --kv <bucket>`)
   if (kvServers !== undefined) store.servers = kvServers.split(',').map((u) => u.trim()).filter(Boolean)
   if (kvCreds !== undefined) store.creds = expandHome(kvCreds)
+  if (kvSnapshot !== undefined) store.snapshot = expandHome(kvSnapshot)
   if (replicas !== undefined) {
     try {
       if (!/^\d+$/.test(replicas)) throw new Error(`"${replicas}" is not a number of replicas from 1 to 5`)

@@ -5,7 +5,7 @@
  * @module
  */
 import { readFile } from 'node:fs/promises'
-import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node'
+import { connect, credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../log/logger.js'
 import { kvStore, type KvJwtStore } from '../store/drivers/kv.js'
@@ -30,6 +30,8 @@ export function kvConnectionOptions(config: KvStoreConfig, creds: Uint8Array | n
     name: `nats-accounts kv ${config.bucket}`,
     timeout: CONNECT_TIMEOUT_MS,
     maxReconnectAttempts: -1,
+    // The bucket's account may be resolved later than this server starts (self-hosted cold start).
+    ignoreAuthErrorAbort: true,
   }
 }
 
@@ -53,18 +55,26 @@ async function readCreds(path: string): Promise<Uint8Array | null> {
 export async function openKvStore(config: KvStoreConfig, options: { logger?: Logger } = {}): Promise<KvJwtStore> {
   const where = config.servers.map(redactUrl).join(', ')
   const creds = await readCreds(config.creds)
-  let nc: NatsConnection
-  try {
-    nc = await connect(kvConnectionOptions(config, creds))
-  } catch (err) {
-    throw new ConfigError(`cannot connect to the NATS servers of KV bucket ${config.bucket} (${where}): ${(err as Error).message}; ${FIX}`, {
-      cause: err,
-    })
+  const connectOptions = kvConnectionOptions(config, creds)
+  const connectToBucket = async () => {
+    try {
+      return await connect(connectOptions)
+    } catch (err) {
+      throw new ConfigError(`cannot connect to the NATS servers of KV bucket ${config.bucket} (${where}): ${(err as Error).message}; ${FIX}`, {
+        cause: err,
+      })
+    }
   }
   try {
-    return await kvStore({ bucket: config.bucket, connection: nc, replicas: config.replicas, logger: options.logger })
+    return await kvStore({
+      bucket: config.bucket,
+      connect: connectToBucket,
+      replicas: config.replicas,
+      snapshot: config.snapshot,
+      logger: options.logger,
+    })
   } catch (err) {
-    await nc.close()
+    if (err instanceof ConfigError) throw err
     throw new ConfigError(`cannot open KV bucket ${config.bucket} on ${where}: ${(err as Error).message}; ${FIX}`, { cause: err })
   }
 }
