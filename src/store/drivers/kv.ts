@@ -128,7 +128,7 @@ class KvStore {
     const waited = new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), SNAPSHOT_WAIT_MS)))
     if (!(await Promise.race([attached.then(() => true), waited]))) {
       const written = new Date(loaded.writtenAt).toISOString()
-      logger?.warn(`KV bucket ${bucket} is not reachable yet (${this.#problem ?? 'connecting'}): serving ${this.#mirror.count} accounts from the snapshot ${this.#snapshot!.file} written at ${written} until it is`)
+      logger?.warn(`KV bucket ${bucket} is not reachable yet (${this.#problem ?? 'connecting'}): serving ${this.#mirror.count} account${this.#mirror.count === 1 ? '' : 's'} from the snapshot ${this.#snapshot!.file} written at ${written} until it is`)
     }
     clearTimeout(timeout)
   }
