@@ -26,6 +26,7 @@ Store (all commands):
   --kv-creds <file>     NATS credentials for those servers
   --kv-nkey <file>      NKey seed file (SU…) for those servers, instead of --kv-creds
   --kv-replicas <n>     replicas of the bucket when it is created (default 1)
+  --kv-snapshot <file>  local copy of the bucket, served at start-up until the bucket is reachable
 Options:
   -operator <file>      operator JWT; account JWTs must be signed by it or its signing keys
   -hp <host:port>       listen address (default: localhost:9090; ":9090" listens everywhere)
@@ -68,6 +69,7 @@ export const OPTIONS = {
   'kv-creds': { type: 'string' },
   'kv-nkey': { type: 'string' },
   'kv-replicas': { type: 'string' },
+  'kv-snapshot': { type: 'string' },
   'dry-run': { type: 'boolean' },
   format: { type: 'string' },
   'log-format': { type: 'string' },
@@ -200,6 +202,7 @@ function flagsOf(v: ParsedValues): CliFlags {
     kvCreds: v['kv-creds'],
     kvNkey: v['kv-nkey'],
     kvReplicas: v['kv-replicas'],
+    kvSnapshot: v['kv-snapshot'],
     dryRun: v['dry-run'] ?? false,
     format: v.format,
     logFormat: v['log-format'],

@@ -18,6 +18,7 @@ export type CliFlags = {
   kvCreds?: string
   kvNkey?: string
   kvReplicas?: string
+  kvSnapshot?: string
   dryRun: boolean
   format?: string
   logFormat?: string
@@ -105,7 +106,7 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
 
 /** `--kv <bucket>` selects the KV store; the other `--kv-*` flags set it (or the configured one). */
 function applyKvFlags(config: ServerConfig, flags: CliFlags): void {
-  const { kv, kvServers, kvCreds, kvNkey, kvReplicas: replicas } = flags
+  const { kv, kvServers, kvCreds, kvNkey, kvReplicas: replicas, kvSnapshot } = flags
   const usage = (flag: string, err: unknown) => new UsageError(`${flag}: ${(err as Error).message}`)
   if (kv !== undefined) {
     try {
@@ -119,6 +120,7 @@ function applyKvFlags(config: ServerConfig, flags: CliFlags): void {
     kvCreds !== undefined && '--kv-creds',
     kvNkey !== undefined && '--kv-nkey',
     replicas !== undefined && '--kv-replicas',
+    kvSnapshot !== undefined && '--kv-snapshot',
   ].filter(Boolean)
   if (given.length === 0) return
   const { store } = config
@@ -126,6 +128,7 @@ function applyKvFlags(config: ServerConfig, flags: CliFlags): void {
   if (kvServers !== undefined) store.servers = kvServers.split(',').map((u) => u.trim()).filter(Boolean)
   if (kvCreds !== undefined) store.creds = expandHome(kvCreds)
   if (kvNkey !== undefined) store.nkey = expandHome(kvNkey)
+  if (kvSnapshot !== undefined) store.snapshot = expandHome(kvSnapshot)
   if (replicas !== undefined) {
     try {
       if (!/^\d+$/.test(replicas)) throw new Error(`"${replicas}" is not a number of replicas from 1 to 5`)

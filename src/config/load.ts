@@ -80,6 +80,7 @@ const ENTRIES: Record<string, Entry> = {
   'store.kv.token': { kind: 'string', env: 'STORE_KV_TOKEN', set: (l, v: string) => (kvDraft(l).token = v) },
   'store.kv.tokenfile': { kind: 'string', env: 'STORE_KV_TOKEN_FILE', set: (l, v: string) => (kvDraft(l).tokenFile = v) },
   'store.kv.replicas': { kind: 'int', env: 'STORE_KV_REPLICAS', set: (l, v: number) => (kvDraft(l).replicas = kvReplicas(v)) },
+  'store.kv.snapshot': { kind: 'string', env: 'STORE_KV_SNAPSHOT', set: (l, v: string) => (kvDraft(l).snapshot = v) },
   'store.kv.tls.ca': { kind: 'string', env: 'STORE_KV_TLS_CA', set: (l, v: string) => ((kvDraft(l).tls ??= {}).ca = v) },
   'store.kv.tls.cert': { kind: 'string', env: 'STORE_KV_TLS_CERT', set: (l, v: string) => ((kvDraft(l).tls ??= {}).cert = v) },
   'store.kv.tls.key': { kind: 'string', env: 'STORE_KV_TLS_KEY', set: (l, v: string) => ((kvDraft(l).tls ??= {}).key = v) },

@@ -4,7 +4,7 @@
  * cannot use JetStream, so the bucket lives in another account or another cluster.
  * @module
  */
-import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node'
+import { connect, type ConnectionOptions } from '@nats-io/transport-node'
 import { ConfigError } from '../errors.js'
 import { createLogger, type Logger } from '../log/logger.js'
 import { kvStore, type KvJwtStore } from '../store/drivers/kv.js'
@@ -45,7 +45,8 @@ export function kvConnectionOptions(config: KvStoreConfig, auth: NatsAuth): Conn
     name: `nats-accounts kv ${config.bucket}`,
     timeout: CONNECT_TIMEOUT_MS,
     maxReconnectAttempts: -1,
-    // Credentials refused twice do not end the reconnects: the files may be replaced meanwhile.
+    // Credentials refused twice do not end the reconnects: the files may be replaced meanwhile,
+    // and the bucket's account may be resolved later than this server starts (self-hosted cold start).
     ignoreAuthErrorAbort: true,
   }
 }
@@ -58,18 +59,26 @@ export function kvConnectionOptions(config: KvStoreConfig, auth: NatsAuth): Conn
 export async function openKvStore(config: KvStoreConfig, options: { logger?: Logger } = {}): Promise<KvJwtStore> {
   const auth = kvAuth(config, options.logger ?? createLogger({ level: 'warn' }))
   const where = auth.redactedServers
-  let nc: NatsConnection
-  try {
-    nc = await connect(kvConnectionOptions(config, auth))
-  } catch (err) {
-    throw new ConfigError(`cannot connect to the NATS servers of KV bucket ${config.bucket} (${where}): ${(err as Error).message}; ${FIX}`, {
-      cause: err,
-    })
+  const connectOptions = kvConnectionOptions(config, auth)
+  const connectToBucket = async () => {
+    try {
+      return await connect(connectOptions)
+    } catch (err) {
+      throw new ConfigError(`cannot connect to the NATS servers of KV bucket ${config.bucket} (${where}): ${(err as Error).message}; ${FIX}`, {
+        cause: err,
+      })
+    }
   }
   try {
-    return await kvStore({ bucket: config.bucket, connection: nc, replicas: config.replicas, logger: options.logger })
+    return await kvStore({
+      bucket: config.bucket,
+      connect: connectToBucket,
+      replicas: config.replicas,
+      snapshot: config.snapshot,
+      logger: options.logger,
+    })
   } catch (err) {
-    await nc.close()
+    if (err instanceof ConfigError) throw err
     throw new ConfigError(`cannot open KV bucket ${config.bucket} on ${where}: ${(err as Error).message}; ${FIX}`, { cause: err })
   }
 }

@@ -118,7 +118,7 @@ describe('flags', () => {
   })
 
   it('chooses the KV store with --kv and sets it with --kv-servers, --kv-creds, --kv-replicas', () => {
-    const flags = parseFlags(['--kv', 'accounts', '--kv-servers', 'nats://u:p@a:1, nats://b:2', '--kv-creds', '~/kv.creds', '--kv-replicas', '3'])
+    const flags = parseFlags(['--kv', 'accounts', '--kv-servers', 'nats://u:p@a:1, nats://b:2', '--kv-creds', '~/kv.creds', '--kv-replicas', '3', '--kv-snapshot', '~/kv.snapshot'])
     expect(configFromFlags_(flags).store).toEqual({
       type: 'kv',
       bucket: 'accounts',
@@ -126,7 +126,7 @@ describe('flags', () => {
       creds: `${homedir()}/kv.creds`,
       replicas: 3,
       tls: { cert: '', key: '', ca: '' },
-      snapshot: '',
+      snapshot: `${homedir()}/kv.snapshot`,
     })
     expect(configFromFlags_(parseFlags(['--kv', 'b'])).nats.servers).toEqual([])
     expect(() => configFromFlags_(parseFlags(['--kv', 'b', '-dir', '/d']))).toThrow('-dir and --kv name two different stores: choose one')

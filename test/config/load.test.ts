@@ -207,7 +207,7 @@ describe('the KV store: store.kv and NATS_ACCOUNTS_STORE_KV_*', () => {
 
   it('reads store { kv { bucket, servers, creds, replicas, tls } } from the file', async () => {
     const file = await configFile(
-      'store { kv { bucket: accounts, servers: ["nats://u:p@a:4222", "nats://b:4222"], creds: /kv.creds, replicas: 3, tls { ca: /ca.pem, cert: /c.pem, key: /k.pem } } }\n',
+      'store { kv { bucket: accounts, servers: ["nats://u:p@a:4222", "nats://b:4222"], creds: /kv.creds, replicas: 3, snapshot: /var/kv.snapshot, tls { ca: /ca.pem, cert: /c.pem, key: /k.pem } } }\n',
     )
     const { config } = await loadConfig({ file, env: {} })
     expect(config.store).toEqual({
@@ -217,7 +217,7 @@ describe('the KV store: store.kv and NATS_ACCOUNTS_STORE_KV_*', () => {
       creds: '/kv.creds',
       replicas: 3,
       tls: { ca: '/ca.pem', cert: '/c.pem', key: '/k.pem' },
-      snapshot: '',
+      snapshot: '/var/kv.snapshot',
     })
   })
 
@@ -228,6 +228,7 @@ describe('the KV store: store.kv and NATS_ACCOUNTS_STORE_KV_*', () => {
       NATS_ACCOUNTS_STORE_KV_SERVERS: 'nats://e1:4222,nats://e2:4222',
       NATS_ACCOUNTS_STORE_KV_CREDS: '/env.creds',
       NATS_ACCOUNTS_STORE_KV_TLS_CA: '/env-ca.pem',
+      NATS_ACCOUNTS_STORE_KV_SNAPSHOT: '/env.snapshot',
     }
     expect((await loadConfig({ file, env })).config.store).toEqual({
       type: 'kv',
@@ -236,7 +237,7 @@ describe('the KV store: store.kv and NATS_ACCOUNTS_STORE_KV_*', () => {
       creds: '/env.creds',
       replicas: 3,
       tls: { ...noTls, ca: '/env-ca.pem' },
-      snapshot: '',
+      snapshot: '/env.snapshot',
     })
     expect((await loadConfig({ env: { NATS_ACCOUNTS_STORE_KV_BUCKET: 'b', NATS_ACCOUNTS_STORE_KV_REPLICAS: '5' } })).config.store).toEqual({
       type: 'kv', bucket: 'b', servers: [], creds: '', replicas: 5, tls: noTls, snapshot: '',

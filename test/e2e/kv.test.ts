@@ -76,6 +76,30 @@ describe('kv store: start-up', () => {
   })
 })
 
+describe('kv store: the local snapshot at start-up', () => {
+  it('starts from the snapshot when the bucket is down: GETs served, POSTs 503 with the reason', async () => {
+    const own = await startJetStream()
+    running.push(own)
+    const snapshot = join(await tempDir(), 'kv.snapshot')
+    const kv = ['--kv', freshBucket(), '--kv-servers', own.url, '--kv-snapshot', snapshot, ...op]
+    const [stored, later] = set.accepted.filter((e) => e.pubkey !== set.systemAccount)
+    const first = await serve(kv)
+    expect((await fetch(`${first.base}/jwt/v1/accounts/${stored!.pubkey}`, { method: 'POST', body: set.jwt(stored!) })).status).toBe(200)
+    expect(await first.stop()).toBe(0)
+    await own.stop()
+    const second = await serve(kv)
+    expect(second.logs()).toContain('serving 1 account from the snapshot')
+    const served = await fetch(`${second.base}/jwt/v1/accounts/${stored!.pubkey}`)
+    expect(served.status).toBe(200)
+    expect(await served.text()).toBe(set.jwt(stored!).trim())
+    const refused = await fetch(`${second.base}/jwt/v1/accounts/${later!.pubkey}`, { method: 'POST', body: set.jwt(later!) })
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('retry-after')).toBe('2')
+    expect(await refused.text()).toMatch(/^store unavailable, retry: \[kv\] cannot store \S+: serving the local snapshot of KV bucket/)
+    expect((await fetch(`${second.base}/jwt/v1/accounts/${later!.pubkey}`)).status).toBe(404)
+  }, 120_000)
+})
+
 describe('kv store: two servers on one bucket', () => {
   it('serves on one server what was posted to the other, with its history', async () => {
     const bucket = freshBucket()

@@ -35,6 +35,25 @@ export type WatchEvents = {
   caughtUp(): void
 }
 
+/** Longest wait for one attempt, so that a retry can follow before the deadline. */
+const ATTEMPT_MS = 2000
+
+/**
+ * Runs `operation` until it succeeds, retrying failures (timeouts, no stream leader) with a
+ * growing pause; each attempt gets the time left (at most ATTEMPT_MS).
+ * @throws the last failure once the deadline has passed, or `stop` says so
+ */
+export async function retryUntil<T>(deadline: number, operation: (timeoutMs: number) => Promise<T>, stop: () => boolean): Promise<T> {
+  for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1000)) {
+    try {
+      return await operation(Math.max(100, Math.min(ATTEMPT_MS, deadline - Date.now())))
+    } catch (err) {
+      if (Date.now() + backoff >= deadline || stop()) throw err
+      await new Promise((resolve) => setTimeout(resolve, backoff))
+    }
+  }
+}
+
 /** Where the bucket's keys live, for publishing without the KV client's own put. */
 const subjectOf = (bucket: string, key: string) => `$KV.${bucket}.${key}`
 
@@ -44,6 +63,8 @@ export class KvLink {
   readonly jsm: JetStreamManager
   readonly kv: KV
   readonly history: KvHistory
+  /** When the bucket's stream was created (a bucket made again under the same name differs). */
+  readonly streamCreated: string
   readonly #events: WatchEvents
   readonly #logger: Logger | undefined
   #watch: QueuedIterator<KvWatchEntry> | null = null
@@ -51,8 +72,17 @@ export class KvLink {
   #deliveredAtLastCheck = -1
   #stopped = false
 
-  private constructor(bucket: string, js: JetStreamClient, jsm: JetStreamManager, kv: KV, events: WatchEvents, logger?: Logger) {
+  private constructor(
+    bucket: string,
+    streamCreated: string,
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    kv: KV,
+    events: WatchEvents,
+    logger?: Logger,
+  ) {
     this.bucket = bucket
+    this.streamCreated = streamCreated
     this.js = js
     this.jsm = jsm
     this.kv = kv
@@ -91,7 +121,8 @@ export class KvLink {
     }
     // Bound without direct gets: a read must come from the stream leader, never a lagging replica.
     const kv = await kvm.open(bucket, { allow_direct: false })
-    const link = new KvLink(bucket, js, jsm, kv, events, logger)
+    const { created } = (await kv.status()).streamInfo
+    const link = new KvLink(bucket, created, js, jsm, kv, events, logger)
     await link.history.ensure(replicas)
     return link
   }

@@ -57,6 +57,18 @@ export class KvMirror {
     return true
   }
 
+  /** Forgets a key (gone from the bucket). @returns whether it was held */
+  remove(pubkey: string): boolean {
+    const held = this.#entries.has(pubkey) || this.#unreadable.has(pubkey)
+    this.#drop(pubkey)
+    return held
+  }
+
+  /** Every key held, unreadable ones included. */
+  keys(): string[] {
+    return [...this.#entries.keys(), ...this.#unreadable.keys()]
+  }
+
   #drop(pubkey: string): void {
     const held = this.#entries.get(pubkey)
     if (held !== undefined && !held.deleted) this.#live--

@@ -33,17 +33,26 @@ const SOURCES: readonly string[] = ['http', 'nats', 'import'] satisfies PutSourc
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-export function encodeRecord({ account, deleted, source, writer }: KvRecord): Uint8Array {
+/** The record as JSON text (one line). */
+export function recordText({ account, deleted, source, writer }: KvRecord): string {
   const { jwt, jti, iat, exp, issuer, name } = account
   const json: RecordJson = { jwt, jti, iat, exp, issuer, name, source, writer, ...(deleted ? { deleted: true } : {}) }
-  return encoder.encode(JSON.stringify(json))
+  return JSON.stringify(json)
+}
+
+export function encodeRecord(record: KvRecord): Uint8Array {
+  return encoder.encode(recordText(record))
 }
 
 /** The record under `pubkey`, or null when the value is not one (written by something else). */
 export function decodeRecord(pubkey: string, value: Uint8Array): KvRecord | null {
+  return parseRecord(pubkey, decoder.decode(value))
+}
+
+export function parseRecord(pubkey: string, text: string): KvRecord | null {
   let json: Partial<RecordJson>
   try {
-    json = JSON.parse(decoder.decode(value)) as Partial<RecordJson>
+    json = JSON.parse(text) as Partial<RecordJson>
   } catch {
     return null
   }

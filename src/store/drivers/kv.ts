@@ -16,23 +16,35 @@ import type { Logger } from '../../log/logger.js'
 import type { ChangeListener, JwtStore, PutResult, PutSource, StoreChange, StoreStatus } from '../types.js'
 import { KeyLock } from '../utils/key-lock.js'
 import { decidePut, putResult, xorInto } from '../utils/newest-wins.js'
-import { KvLink } from './kv-link.js'
+import type { KvWatchEntry } from '@nats-io/kv'
+import { KvLink, retryUntil } from './kv-link.js'
 import { KvMirror } from './kv-mirror.js'
 import { decodeRecord, encodeRecord, type KvRecord } from './kv-record.js'
+import { SnapshotFile } from './kv-snapshot.js'
 
 export const DRIVER_NAME = 'kv'
 
 export type KvStoreOptions = {
   bucket: string
-  /** The connection to the account that holds the bucket; the store closes it on close. */
-  connection: NatsConnection
+  /**
+   * Connects to the account that holds the bucket (the caller knows the servers and
+   * credentials); the store closes the connection on close.
+   */
+  connect: () => Promise<NatsConnection>
   /** Replicas of the bucket and its history stream when they are created. @default 1 */
   replicas?: number
   logger?: Logger
-  /** How long a write (or a read that decides one) is retried before it fails. @default 5000 ms */
+  /** How long a write (or a read that decides one) is retried before it fails. @default 10000 ms */
   writeTimeoutMs?: number
   /** How often the bucket and the watch are checked. @default 2000 ms */
   checkIntervalMs?: number
+  /**
+   * A file for the local snapshot of the bucket ('' for none). With one, start-up does not wait
+   * for the bucket: the snapshot is served until the bucket is reachable and loaded.
+   */
+  snapshot?: string
+  /** How often a changed mirror is written to the snapshot. @default 30000 ms */
+  snapshotIntervalMs?: number
 }
 
 /** A store on a KV bucket: reachable, loaded and writable, or why not. */
@@ -42,12 +54,14 @@ export type KvJwtStore = JwtStore & { status(): StoreStatus }
 type Held = { revision: number; record: KvRecord | null }
 
 const ACCOUNT_KEY = /^A[A-Z2-7]{55}$/
-/** Longest wait for one attempt, so that a retry can follow within the write timeout. */
-const ATTEMPT_MS = 2000
+/** How long start-up waits for the bucket before it serves the snapshot. */
+const SNAPSHOT_WAIT_MS = 2000
+const MAX_RETRY_MS = 30_000
 
 /**
- * Opens the bucket (creating it when missing), loads every key and starts watching.
- * @throws when the bucket cannot be opened or read
+ * Opens the bucket (creating it when missing), loads every key and starts watching; with a
+ * snapshot, starts from it when the bucket does not answer at once, and keeps trying.
+ * @throws when the bucket cannot be opened or read (and no snapshot was found)
  */
 export async function kvStore(options: KvStoreOptions): Promise<KvJwtStore> {
   const store = new KvStore(options)
@@ -80,52 +94,129 @@ class KvStore {
   /** Written into every record: the watch reports other instances' writes only. */
   readonly #writer = randomUUID()
   #pending: StoreChange[] = []
+  #nc: NatsConnection | null = null
   #link: KvLink | null = null
   #caughtUp = false
   #loaded: () => void = () => undefined
-  #connected = true
-  /** Why the last check or write failed; null once one succeeds again. */
+  #connected = false
+  /** Why the last attempt, check or write failed; null once one succeeds again. */
   #problem: string | null = null
   #timer: ReturnType<typeof setInterval> | null = null
   #checking = false
   #closed = false
+  #wake: () => void = () => undefined
+  readonly #snapshot: SnapshotFile | null
+  /** After a snapshot was loaded: the keys the bucket's watch has delivered so far. */
+  #seen: Set<string> | null = null
 
   constructor(options: KvStoreOptions) {
-    this.#options = { replicas: 1, writeTimeoutMs: 5000, checkIntervalMs: 2000, ...options }
+    this.#options = { replicas: 1, writeTimeoutMs: 10_000, checkIntervalMs: 2000, snapshot: '', snapshotIntervalMs: 30_000, ...options }
+    const { snapshot, bucket, snapshotIntervalMs, logger } = this.#options
+    this.#snapshot = snapshot === '' ? null : new SnapshotFile(snapshot, bucket, snapshotIntervalMs, logger)
   }
 
   async open(): Promise<void> {
-    const { connection: nc, bucket, replicas, writeTimeoutMs, logger } = this.#options
-    void this.#followConnection(nc)
-    const link = await KvLink.open(nc, { bucket, replicas, timeoutMs: writeTimeoutMs, logger }, {
-      entry: (entry) => {
-        if (!ACCOUNT_KEY.test(entry.key)) return
-        const value = entry.operation === 'PUT' ? decodeRecord(entry.key, entry.value) : 'removed'
-        this.#applyRemote(entry.key, entry.revision, value)
-      },
-      caughtUp: () => {
-        this.#caughtUp = true
-        this.#loaded()
-      },
-    })
-    this.#link = link
-    const loaded = new Promise<void>((resolve) => (this.#loaded = resolve))
+    const { bucket, logger } = this.#options
+    await this.#snapshot?.load(this.#mirror)
     // Checked from the start: a watch made while the stream has no leader may never deliver.
-    this.#timer = setInterval(() => void this.#check(), this.#options.checkIntervalMs)
+    this.#timer = setInterval(() => void this.#tick(), this.#options.checkIntervalMs)
     this.#timer.unref()
-    await link.watch()
-    await loaded
+    const loaded = this.#snapshot?.loaded
+    if (loaded === undefined || loaded === null) return this.#attach(false)
+    const attached = this.#attach(true)
+    let timeout: ReturnType<typeof setTimeout> | undefined
+    const waited = new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), SNAPSHOT_WAIT_MS)))
+    if (!(await Promise.race([attached.then(() => true), waited]))) {
+      const written = new Date(loaded.writtenAt).toISOString()
+      logger?.warn(`KV bucket ${bucket} is not reachable yet (${this.#problem ?? 'connecting'}): serving ${this.#mirror.count} account${this.#mirror.count === 1 ? '' : 's'} from the snapshot ${this.#snapshot!.file} written at ${written} until it is`)
+    }
+    clearTimeout(timeout)
+  }
+
+  /**
+   * Connects, opens the bucket and loads it. With `retry` (a snapshot is served meanwhile),
+   * failures are retried with back-off until it succeeds or the store closes.
+   */
+  async #attach(retry: boolean): Promise<void> {
+    const { bucket, replicas, writeTimeoutMs, logger, connect } = this.#options
+    for (let attempt = 0; !this.#closed; attempt++) {
+      let nc: NatsConnection | null = null
+      try {
+        nc = await connect()
+        if (this.#closed) return void (await nc.close())
+        this.#nc = nc
+        this.#connected = true
+        void this.#followConnection(nc)
+        const link = await KvLink.open(nc, { bucket, replicas, timeoutMs: writeTimeoutMs, logger }, {
+          entry: (entry) => this.#onEntry(entry),
+          caughtUp: () => this.#onCaughtUp(),
+        })
+        this.#adopt(link)
+        const loaded = new Promise<void>((resolve) => (this.#loaded = resolve))
+        this.#link = link
+        await link.watch()
+        await loaded
+        this.#problem = null
+        if (attempt > 0) logger?.info(`KV bucket ${bucket} is reachable and loaded: ${this.#mirror.count} accounts`)
+        return
+      } catch (err) {
+        this.#link?.stop()
+        this.#link = null
+        this.#nc = null
+        this.#connected = false
+        await nc?.close().catch(() => undefined)
+        if (!retry || this.#closed) throw err
+        const problem = `KV bucket ${bucket} is not reachable: ${(err as Error).message}`
+        if (problem !== this.#problem) logger?.error(`${problem}; trying again with back-off`)
+        this.#problem = problem
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(MAX_RETRY_MS, 500 * 2 ** Math.min(attempt, 6)))
+          this.#wake = () => (clearTimeout(timer), resolve())
+        })
+      }
+    }
+  }
+
+  /** A snapshot of another bucket of the same name (made again) is dropped, not merged. */
+  #adopt(link: KvLink): void {
+    const loaded = this.#snapshot?.loaded
+    if (loaded === undefined || loaded === null) return
+    if (loaded.streamCreated === link.streamCreated) {
+      this.#seen = new Set()
+      return
+    }
+    this.#options.logger?.warn(`the KV snapshot is of an earlier bucket ${link.bucket} (created ${loaded.streamCreated}): dropped`)
+    for (const key of this.#mirror.keys()) this.#mirror.remove(key)
+    this.#snapshot!.loaded = null
+    this.#report(null)
+  }
+
+  #onEntry(entry: KvWatchEntry): void {
+    if (!ACCOUNT_KEY.test(entry.key)) return
+    this.#seen?.add(entry.key)
+    const value = entry.operation === 'PUT' ? decodeRecord(entry.key, entry.value) : 'removed'
+    this.#applyRemote(entry.key, entry.revision, value)
+  }
+
+  #onCaughtUp(): void {
+    // Keys the snapshot held that the bucket no longer has (purged by another tool).
+    if (this.#seen !== null) {
+      for (const key of this.#mirror.keys()) if (!this.#seen.has(key) && this.#mirror.remove(key)) this.#changed(key, 'nats')
+      this.#seen = null
+    }
+    this.#caughtUp = true
+    this.#loaded()
   }
 
   async #followConnection(nc: NatsConnection): Promise<void> {
-    void nc.closed().then(() => (this.#connected = false))
+    void nc.closed().then(() => this.#nc === nc && (this.#connected = false))
     for await (const status of nc.status()) {
       if (status.type === 'disconnect') this.#connected = false
       else if (status.type === 'reconnect') this.#connected = true
     }
   }
 
-  async #check(): Promise<void> {
+  async #tick(): Promise<void> {
     const link = this.#link
     if (link === null || this.#checking || this.#closed) return
     this.#checking = true
@@ -133,6 +224,7 @@ class KvStore {
       const behind = await link.check()
       if (!behind) this.#caughtUp = true
       this.#problem = null
+      if (this.#caughtUp) this.#snapshot?.save(this.#mirror, link.streamCreated, false)
     } catch (err) {
       this.#problem = `KV bucket ${link.bucket} does not answer: ${(err as Error).message}`
     } finally {
@@ -146,19 +238,31 @@ class KvStore {
    */
   #applyRemote(pubkey: string, revision: number, value: KvRecord | null | 'removed'): void {
     if (!this.#mirror.apply(pubkey, revision, value)) return
-    if (this.#listeners.size === 0 || (typeof value === 'object' && value?.writer === this.#writer)) return
-    const source = value === null || value === 'removed' ? 'nats' : value.source
-    if (this.#pending.push({ pubkey, source }) === 1) {
-      setImmediate(() => {
-        const changes = this.#pending
-        this.#pending = []
-        for (const listener of this.#listeners) listener(changes)
-      })
-    }
+    this.#markDirty()
+    if (typeof value === 'object' && value?.writer === this.#writer) return
+    this.#changed(pubkey, value === null || value === 'removed' ? 'nats' : value.source)
+  }
+
+  #markDirty(): void {
+    if (this.#snapshot !== null) this.#snapshot.dirty = true
+  }
+
+  #changed(pubkey: string, source: StoreChange['source']): void {
+    if (this.#listeners.size > 0 && this.#pending.push({ pubkey, source }) === 1) setImmediate(() => this.#report(this.#pending.splice(0)))
+  }
+
+  #report(changes: StoreChange[] | null): void {
+    for (const listener of this.#listeners) listener(changes)
   }
 
   status(): StoreStatus {
     const { bucket } = this.#options
+    const loaded = this.#snapshot?.loaded
+    if (this.#link === null && loaded !== undefined && loaded !== null) {
+      const written = new Date(loaded.writtenAt).toISOString()
+      const why = this.#problem ?? 'connecting'
+      return { connected: false, caughtUp: false, writable: false, reason: `serving the local snapshot of KV bucket ${bucket} written at ${written}: ${why}` }
+    }
     const connected = this.#connected && this.#link !== null
     const reason = !this.#connected
       ? `disconnected from the NATS servers of KV bucket ${bucket}`
@@ -250,11 +354,11 @@ class KvStore {
   }
 
   async history(pubkey: string) {
-    return this.#reading(`the history of ${pubkey}`, (link) => link.history.entries(pubkey))
+    return this.#retrying(`read the history of ${pubkey}`, (link) => link.history.entries(pubkey))
   }
 
   async version(pubkey: string, jti: string) {
-    return this.#reading(`version ${jti} of ${pubkey}`, (link) => link.history.version(pubkey, jti))
+    return this.#retrying(`read version ${jti} of ${pubkey}`, (link) => link.history.version(pubkey, jti))
   }
 
   watch(listener: ChangeListener): () => void {
@@ -266,10 +370,13 @@ class KvStore {
     if (this.#closed) return
     this.#closed = true
     if (this.#timer !== null) clearInterval(this.#timer)
+    this.#wake()
     await this.#locks.idle()
+    if (this.#link !== null && this.#caughtUp) this.#snapshot?.save(this.#mirror, this.#link.streamCreated, true)
+    await this.#snapshot?.settled()
     this.#link?.stop()
     this.#listeners.clear()
-    await this.#options.connection.close()
+    await this.#nc?.close()
   }
 
   #held(pubkey: string): Held {
@@ -301,7 +408,7 @@ class KvStore {
       const latest = await link.latest(pubkey)
       return latest?.msgId === msgID ? latest.revision : null
     })
-    if (revision !== null) this.#mirror.apply(pubkey, revision, record)
+    if (revision !== null && this.#mirror.apply(pubkey, revision, record)) this.#markDirty()
     return revision
   }
 
@@ -316,10 +423,6 @@ class KvStore {
     }
   }
 
-  async #reading<T>(what: string, read: (link: KvLink) => Promise<T>): Promise<T> {
-    return this.#retrying(`read ${what}`, (link) => read(link))
-  }
-
   /**
    * Runs a bucket operation, retrying failures (timeouts, no stream leader) until the write
    * timeout has passed.
@@ -331,19 +434,13 @@ class KvStore {
     if (link === null || !this.#connected || this.#closed) {
       throw new StoreUnavailableError(DRIVER_NAME, `cannot ${what}: ${this.#closed ? 'the store is closed' : this.status().reason}`)
     }
-    const deadline = Date.now() + writeTimeoutMs
-    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1000)) {
-      try {
-        const result = await operation(link, Math.max(100, Math.min(ATTEMPT_MS, deadline - Date.now())))
-        this.#problem = null
-        return result
-      } catch (err) {
-        if (Date.now() + backoff >= deadline || this.#closed) {
-          this.#problem = `cannot ${what} in KV bucket ${bucket}: ${(err as Error).message}`
-          throw new StoreUnavailableError(DRIVER_NAME, `${this.#problem}; its NATS servers must be reachable and its stream must have a leader`, { cause: err })
-        }
-        await new Promise((resolve) => setTimeout(resolve, backoff))
-      }
+    try {
+      const result = await retryUntil(Date.now() + writeTimeoutMs, (timeoutMs) => operation(link, timeoutMs), () => this.#closed)
+      this.#problem = null
+      return result
+    } catch (err) {
+      this.#problem = `cannot ${what} in KV bucket ${bucket}: ${(err as Error).message}`
+      throw new StoreUnavailableError(DRIVER_NAME, `${this.#problem}; its NATS servers must be reachable and its stream must have a leader`, { cause: err })
     }
   }
 }
