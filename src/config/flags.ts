@@ -74,27 +74,15 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
   if (flags.nkey !== undefined) config.nats.nkey = expandHome(flags.nkey)
   if (flags.signRequestSubject !== undefined) config.nats.signRequestSubject = flags.signRequestSubject
   if (flags.hostPort !== undefined) {
-    const { host, port } = parseHostPort(flags.hostPort)
+    const { host, port } = parsedFlag('', () => parseHostPort(flags.hostPort!))
     config.http.host = host
     config.http.port = port
   }
   if (flags.metricsHostPort !== undefined) config.metrics.listen = flags.metricsHostPort
   if (flags.trace) config.logging.level = 'trace'
   else if (flags.debug) config.logging.level = 'debug'
-  if (flags.workers !== undefined) {
-    try {
-      config.workers = workerCount(flags.workers)
-    } catch (err) {
-      throw new UsageError(`--workers: ${(err as Error).message}`)
-    }
-  }
-  if (flags.clockSkew !== undefined) {
-    try {
-      config.clockSkewMs = parseDurationMs(flags.clockSkew)
-    } catch (err) {
-      throw new UsageError(`--clock-skew: ${(err as Error).message}`)
-    }
-  }
+  if (flags.workers !== undefined) config.workers = parsedFlag('--workers: ', () => workerCount(flags.workers!))
+  if (flags.clockSkew !== undefined) config.clockSkewMs = parsedFlag('--clock-skew: ', () => parseDurationMs(flags.clockSkew!))
   if (flags.logFormat !== undefined) {
     if (flags.logFormat !== 'text' && flags.logFormat !== 'json') {
       throw new UsageError(`--log-format is text or json, not "${flags.logFormat}"`)
@@ -144,6 +132,15 @@ function checkKvServers(config: ServerConfig, flags: CliFlags): void {
   if (config.store.type !== 'kv' || config.store.servers.length > 0) return
   const message = `the KV store (bucket ${config.store.bucket}) needs the NATS servers that hold it: --kv-servers <url[,url]> (store.kv.servers, NATS_ACCOUNTS_STORE_KV_SERVERS)`
   throw flags.kv !== undefined ? new UsageError(message) : new ConfigError(message)
+}
+
+/** A flag value that cannot be parsed is a usage error (exit 2), whatever the parser throws. */
+function parsedFlag<T>(prefix: string, parse: () => T): T {
+  try {
+    return parse()
+  } catch (err) {
+    throw new UsageError(prefix + (err as Error).message)
+  }
 }
 
 /** Defaults < config file (`-c`, or NATS_ACCOUNTS_CONFIG) < environment < flags. */
