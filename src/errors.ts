@@ -23,6 +23,10 @@ export const ErrorCode = {
   BadIssuer: 'ERR_BAD_ISSUER',
   /** The account JWT is self-signed and no signing service is configured. */
   SelfSigned: 'ERR_SELF_SIGNED',
+  /** The signing service (`signrequestsubject`) could not be asked or did not answer. */
+  SigningUnavailable: 'ERR_SIGNING_UNAVAILABLE',
+  /** The signing service answered with a JWT that fails the checks: nothing is stored. */
+  SigningRefused: 'ERR_SIGNING_REFUSED',
   /** The issuer is not trusted by the configured operator (or no operator is configured). */
   UntrustedIssuer: 'ERR_UNTRUSTED_ISSUER',
   /** Blocking claim issues, expiry included. */
@@ -65,6 +69,8 @@ export const ERROR_WORDS: Record<ErrorCode, string> = {
   [ErrorCode.BadSubject]: 'bad JWT Subject in request',
   [ErrorCode.BadIssuer]: 'Bad JWT Issuer in request',
   [ErrorCode.SelfSigned]: 'Signing service not enabled',
+  [ErrorCode.SigningUnavailable]: 'Failure during signature request',
+  [ErrorCode.SigningRefused]: 'the signing service returned a JWT that is refused',
   [ErrorCode.UntrustedIssuer]: 'untrusted issuer in request',
   [ErrorCode.ClaimsInvalid]: 'One or more validation issues occurred',
   [ErrorCode.Stale]: 'stale JWT in request',

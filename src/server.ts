@@ -22,10 +22,12 @@ import type { Logger } from './log/logger.js'
 import { instrumentStore, Metrics } from './metrics.js'
 import { importFromPrimary } from './transfer/replica.js'
 import { ServerIdentity } from './nats/identity.js'
-import { NatsLink, readCredentials } from './nats/link.js'
+import { NatsAuth } from './nats/auth.js'
+import { CREDS_FIX, NatsLink } from './nats/link.js'
 import { NatsLookup } from './nats/lookup.js'
 import { Notifier } from './nats/notifier.js'
 import { ResolverPeer } from './nats/peer.js'
+import { NatsSigning } from './nats/signing.js'
 import { openConfiguredStore } from './open-store.js'
 import { describeStore } from './store/index.js'
 import type { JwtStore } from './store/types.js'
@@ -76,7 +78,11 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   banner.info(`starting nats-accounts, version ${VERSION}`)
   banner.info(`server time is ${new Date().toString()}`)
   const trust = await loadTrust(config, banner)
-  const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
+  const nats = config.nats.servers.length > 0 ? natsLink(config, trust, logger) : null
+  const { signRequestSubject } = config.nats
+  if (signRequestSubject !== '' && nats === null) {
+    throw new ConfigError(`signrequestsubject ${signRequestSubject} needs NATS to reach the signing service: give -nats (nats.servers) too`)
+  }
   const rawStore = options.store ?? (await openConfiguredStore(config.store, { writable: true, logger, writer: leader }))
   const accounts = await rawStore.count()
   banner.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
@@ -99,6 +105,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     writer,
     notifications,
     fallback: nats && leader ? new NatsLookup(nats, config.nats.lookupTimeoutMs) : undefined,
+    signing: nats && signRequestSubject !== '' ? new NatsSigning(nats, signRequestSubject, config.nats.signRequestTimeoutMs) : undefined,
     // The leader alone watches the store for other processes' changes, and tells the workers.
     changes: leader ? undefined : null,
     invalidation: bridge,
@@ -161,11 +168,15 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     },
     async reload(next) {
       const nextTrust = await loadTrust(next, banner)
+      const authChanged = AUTH_SETTINGS.some((key) => next.nats[key] !== config.nats[key])
+      const nextAuth = nats && authChanged ? systemAuth(next, logger) : undefined
       service.useTrust(nextTrust)
       await storeSystemAccount(service, next, banner)
       logger.level = next.logging.level
+      // Credential files are read again: a change reconnects at once.
+      await nats?.refreshCredentials(nextAuth)
       for (const part of ['http', 'metrics', 'store', 'nats', 'primary', 'maxPack', 'clockSkewMs'] as const) {
-        if (JSON.stringify(next[part]) !== JSON.stringify(config[part])) {
+        if (JSON.stringify(restartOnly(next, part)) !== JSON.stringify(restartOnly(config, part))) {
           logger.warn(`configuration reloaded, but ${part} changes take effect only after a restart`)
         }
       }
@@ -223,13 +234,29 @@ async function loadTrust(config: ServerConfig, logger: Logger): Promise<Operator
   return trust
 }
 
-/** The NATS link, with its credentials read now: a missing creds file stops start-up. */
-async function natsLink(config: ServerConfig, trust: OperatorTrust | null, logger: Logger): Promise<NatsLink> {
-  const { credentials } = config.nats
-  return new NatsLink(config.nats, logger, {
-    ...(credentials === '' ? {} : { credentials: await readCredentials(credentials) }),
-    systemAccount: trust?.systemAccount || config.systemAccount,
+/** The settings of who the system-account link connects as: a reload applies them (TLS paths excepted). */
+const AUTH_SETTINGS = ['credentials', 'nkey', 'user', 'password', 'passwordFile', 'token', 'tokenFile'] as const
+
+/** A part of the configuration without what a reload applies. */
+function restartOnly(config: ServerConfig, part: keyof ServerConfig): unknown {
+  if (part !== 'nats') return config[part]
+  const rest: Partial<ServerConfig['nats']> = { ...config.nats }
+  for (const key of AUTH_SETTINGS) delete rest[key]
+  return rest
+}
+
+/** Who the system-account link connects as, its files read now: a bad one stops start-up. */
+function systemAuth(config: ServerConfig, logger: Logger): NatsAuth {
+  return new NatsAuth(config.nats.servers, config.nats, logger, {
+    creds: '-creds (nats.creds)',
+    nkey: '--nkey (nats.nkey)',
+    prefix: 'nats',
+    fix: CREDS_FIX,
   })
+}
+
+function natsLink(config: ServerConfig, trust: OperatorTrust | null, logger: Logger): NatsLink {
+  return new NatsLink(config.nats, logger, { auth: systemAuth(config, logger), systemAccount: trust?.systemAccount || config.systemAccount })
 }
 
 /** The configured system account JWT goes into the store (newest wins), so it is always served. */

@@ -55,6 +55,18 @@ export interface Invalidation {
 /** Changes to the store made by other processes (the store's `watch`), for the cache to drop. */
 export type ChangeFeed = (listener: ChangeListener) => () => void
 
+/**
+ * Signs self-signed account JWTs elsewhere (the Go server's `signrequestsubject`).
+ * @returns the reply: the signed JWT, or a message for the client
+ * @throws AccountServerError ERR_SIGNING_UNAVAILABLE when no answer came
+ */
+export interface SigningService {
+  sign(token: string): Promise<string>
+}
+
+/** A self-signed JWT handed to the signing service, whose reply was a message, not a JWT. */
+export type PendingSignature = { outcome: 'pending'; jti: string; message: string }
+
 /** Asked for the JWT of an account the store does not hold (a NATS LOOKUP). */
 export interface Fallback {
   lookup(pubkey: string): Promise<string | null>

@@ -6,6 +6,7 @@
  */
 import { AccountServerError, ErrorCode } from '../errors.js'
 import { checkAccountJwt, checkPushKey } from '../jwt/account.js'
+import { decodeJwt } from '../jwt/decode.js'
 import { accountKeyProblem } from '../jwt/nkeys.js'
 import type { OperatorTrust } from '../jwt/trust.js'
 import type { Logger } from '../log/logger.js'
@@ -14,9 +15,23 @@ import type { HistoryEntry, JwtStore, PutSource, StoreChange } from '../store/ty
 import { AccountCache, toCached, type CachedAccount } from './cache.js'
 import { LocalWriter } from './local-writer.js'
 import type { Notifications } from './notifications.js'
-import type { ChangeFeed, Fallback, Invalidation, NotifyReport, PushResult, ServiceMetrics, StoreReader, Writer } from './ports.js'
+import type {
+  ChangeFeed,
+  Fallback,
+  Invalidation,
+  NotifyReport,
+  PendingSignature,
+  PushResult,
+  ServiceMetrics,
+  SigningService,
+  StoreReader,
+  Writer,
+} from './ports.js'
 import { PerKeyRateLimit } from './rate-limit.js'
 import { isStale } from './refusals.js'
+
+/** Three base64url segments: what a signing service's reply must be to be taken as a JWT. */
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/
 
 /** The shortest time between two `?notify=true` notifications of one account. */
 export const RENOTIFY_INTERVAL_MS = 1000
@@ -43,6 +58,8 @@ export type AccountServiceOptions = {
   changes?: ChangeFeed | null
   /** Other processes serving the same store (workers): told what changed. */
   invalidation?: Invalidation
+  /** Signs the self-signed account JWTs clients submit (`signrequestsubject`). */
+  signing?: SigningService
   /** For what happens outside a request (changes by other processes, their notifications). */
   logger?: Logger
   metrics?: ServiceMetrics
@@ -63,6 +80,7 @@ export class AccountService {
   readonly #writer: Writer
   readonly #notifications: Notifications | undefined
   readonly #fallback: Fallback | undefined
+  readonly #signing: SigningService | undefined
   readonly #invalidation: Invalidation | undefined
   readonly #logger: Logger | undefined
   readonly #metrics: ServiceMetrics | undefined
@@ -79,6 +97,7 @@ export class AccountService {
     this.#notifications = options.notifications
     this.#writer = options.writer ?? new LocalWriter({ store, cache: this.#cache, notifications: this.#notifications, logger })
     this.#fallback = options.fallback
+    this.#signing = options.signing
     this.#invalidation = options.invalidation
     this.#logger = logger
     this.#metrics = metrics
@@ -203,9 +222,48 @@ export class AccountService {
    * @throws AccountServerError for every rejected JWT; StaleJwtError when a newer one is stored
    */
   async push(token: string, options: PushOptions): Promise<PushResult> {
+    return this.#counted(async () => this.#writer.commit(this.#check(token, options), options.source))
+  }
+
+  /**
+   * A push from a client (HTTP POST): as `push`, except that with a signing service a
+   * self-signed account JWT is sent to it. Its reply is either the signed JWT, checked and
+   * stored like any push, or a message for the client (pending). The self-signed JWT itself is
+   * never stored.
+   * @throws as `push`; ERR_SIGNING_UNAVAILABLE, ERR_SIGNING_REFUSED for the signing service
+   */
+  async submit(token: string, options: PushOptions): Promise<PushResult | PendingSignature> {
+    const signing = this.#signing
+    return this.#counted(async () => {
+      let account: StoredAccount
+      try {
+        account = this.#check(token, options)
+      } catch (err) {
+        if (signing === undefined || !(err instanceof AccountServerError && err.code === ErrorCode.SelfSigned)) throw err
+        return this.#signed(token, options, signing)
+      }
+      return this.#writer.commit(account, options.source)
+    })
+  }
+
+  async #signed(token: string, options: PushOptions, signing: SigningService): Promise<PushResult | PendingSignature> {
+    const reply = await signing.sign(token)
+    // As the Go server: a reply that is not a JWT is the service's word to the client.
+    if (!JWT_SHAPE.test(reply.trim())) return { outcome: 'pending', jti: decodeJwt(token).claims.jti ?? '', message: reply }
+    let signed: StoredAccount
     try {
-      const result = await this.#push(token, options)
-      this.#metrics?.push(result.outcome)
+      signed = this.#check(reply.trim(), options)
+    } catch (err) {
+      if (!(err instanceof AccountServerError)) throw err
+      throw new AccountServerError(ErrorCode.SigningRefused, err.message, { cause: err })
+    }
+    return this.#writer.commit(signed, options.source)
+  }
+
+  async #counted<T extends PushResult | PendingSignature>(push: () => Promise<T>): Promise<T> {
+    try {
+      const result = await push()
+      if (result.outcome !== 'pending') this.#metrics?.push(result.outcome)
       return result
     } catch (err) {
       this.#metrics?.push(isStale(err) ? 'stale' : 'rejected')
@@ -213,15 +271,14 @@ export class AccountService {
     }
   }
 
-  async #push(token: string, options: PushOptions): Promise<PushResult> {
+  #check(token: string, options: PushOptions): StoredAccount {
     if (options.expectedKey !== undefined) checkPushKey(options.expectedKey)
-    const account = checkAccountJwt(token, {
+    return checkAccountJwt(token, {
       trust: this.#trust,
       expectedKey: options.expectedKey,
       now: Math.floor(this.now() / 1000),
       clockSkewSeconds: this.#clockSkewSeconds,
     })
-    return this.#writer.commit(account, options.source)
   }
 
   /**

@@ -24,6 +24,7 @@ Store (all commands):
   --kv <bucket>         NATS JetStream KV store instead, shared by many instances (created if missing)
   --kv-servers <url[,url]>  NATS servers of the account that holds the bucket (user:password@ allowed)
   --kv-creds <file>     NATS credentials for those servers
+  --kv-nkey <file>      NKey seed file (SU…) for those servers, instead of --kv-creds
   --kv-replicas <n>     replicas of the bucket when it is created (default 1)
   --kv-snapshot <file>  local copy of the bucket, served at start-up until the bucket is reachable
 Options:
@@ -40,6 +41,8 @@ Options:
   --log-format text|json  readable lines (default) or JSON lines
   -nats <url[,url]>     NATS servers: update notifications and the NATS resolver protocol
   -creds <file>         NATS credentials of a system-account user
+  --nkey <file>         NKey seed file (SU…) of a system-account user, instead of -creds
+  --sign-request-subject <subject>  NATS subject of a signing service for self-signed account JWTs
   -D                    debug logging
   -V                    trace logging: one line per request (method, path, status, bytes, ms)
   -DV                   debug and trace logging
@@ -64,6 +67,7 @@ export const OPTIONS = {
   kv: { type: 'string' },
   'kv-servers': { type: 'string' },
   'kv-creds': { type: 'string' },
+  'kv-nkey': { type: 'string' },
   'kv-replicas': { type: 'string' },
   'kv-snapshot': { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -77,6 +81,8 @@ export const OPTIONS = {
   'metrics-hp': { type: 'string' },
   nats: { type: 'string' },
   creds: { type: 'string' },
+  nkey: { type: 'string' },
+  'sign-request-subject': { type: 'string' },
   primary: { type: 'string' },
   D: { type: 'boolean' },
   V: { type: 'boolean' },
@@ -194,6 +200,7 @@ function flagsOf(v: ParsedValues): CliFlags {
     kv: v.kv,
     kvServers: v['kv-servers'],
     kvCreds: v['kv-creds'],
+    kvNkey: v['kv-nkey'],
     kvReplicas: v['kv-replicas'],
     kvSnapshot: v['kv-snapshot'],
     dryRun: v['dry-run'] ?? false,
@@ -207,6 +214,8 @@ function flagsOf(v: ParsedValues): CliFlags {
     metricsHostPort: v['metrics-hp'],
     nats: v.nats,
     creds: v.creds,
+    nkey: v.nkey,
+    signRequestSubject: v['sign-request-subject'],
     primary: v.primary,
     debug: Boolean(v.D || v.DV),
     trace: Boolean(v.V || v.DV),

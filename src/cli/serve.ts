@@ -10,17 +10,13 @@ import { configFor, type CliFlags } from '../config/flags.js'
 import type { ServerConfig } from '../config/types.js'
 import { AccountServerError } from '../errors.js'
 import type { Logger } from '../log/logger.js'
-import { redactUrl } from '../nats/link.js'
+import { redactedNatsConfig } from '../nats/auth.js'
 import { createAccountServer } from '../server.js'
 
-/** The configuration without the passwords and tokens URLs may carry. */
+/** The configuration without passwords and tokens (settings, or in URLs). */
 function redacted(config: ServerConfig): ServerConfig {
   const { store } = config
-  return {
-    ...config,
-    store: store.type === 'kv' ? { ...store, servers: store.servers.map(redactUrl) } : store,
-    nats: { ...config.nats, servers: config.nats.servers.map(redactUrl) },
-  }
+  return { ...config, store: store.type === 'kv' ? redactedNatsConfig(store) : store, nats: redactedNatsConfig(config.nats) }
 }
 
 export function workerNumber(): number {

@@ -16,6 +16,7 @@ export type CliFlags = {
   kv?: string
   kvServers?: string
   kvCreds?: string
+  kvNkey?: string
   kvReplicas?: string
   kvSnapshot?: string
   dryRun: boolean
@@ -29,6 +30,8 @@ export type CliFlags = {
   metricsHostPort?: string
   nats?: string
   creds?: string
+  nkey?: string
+  signRequestSubject?: string
   primary?: string
   debug: boolean
   trace: boolean
@@ -68,6 +71,8 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
   // The Go server took one URL; a comma-separated list is what nats-server clients accept too.
   if (flags.nats !== undefined) config.nats.servers = flags.nats.split(',').map((u) => u.trim()).filter(Boolean)
   if (flags.creds !== undefined) config.nats.credentials = expandHome(flags.creds)
+  if (flags.nkey !== undefined) config.nats.nkey = expandHome(flags.nkey)
+  if (flags.signRequestSubject !== undefined) config.nats.signRequestSubject = flags.signRequestSubject
   if (flags.hostPort !== undefined) {
     const { host, port } = parsedFlag('', () => parseHostPort(flags.hostPort!))
     config.http.host = host
@@ -98,11 +103,12 @@ function parsedFlag<T>(prefix: string, parse: () => T): T {
 
 /** `--kv <bucket>` selects the KV store; the other `--kv-*` flags set it (or the configured one). */
 function applyKvFlags(config: ServerConfig, flags: CliFlags): void {
-  const { kv, kvServers, kvCreds, kvReplicas: replicas, kvSnapshot } = flags
+  const { kv, kvServers, kvCreds, kvNkey, kvReplicas: replicas, kvSnapshot } = flags
   if (kv !== undefined) config.store = kvStoreFrom(config.store, { bucket: parsedFlag('--kv: ', () => kvBucket(kv)) })
   const given = [
     kvServers !== undefined && '--kv-servers',
     kvCreds !== undefined && '--kv-creds',
+    kvNkey !== undefined && '--kv-nkey',
     replicas !== undefined && '--kv-replicas',
     kvSnapshot !== undefined && '--kv-snapshot',
   ].filter(Boolean)
@@ -111,6 +117,7 @@ function applyKvFlags(config: ServerConfig, flags: CliFlags): void {
   if (store.type !== 'kv') throw new UsageError(`${given.join(', ')} appl${given.length === 1 ? 'ies' : 'y'} to a KV store: add --kv <bucket>`)
   if (kvServers !== undefined) store.servers = kvServers.split(',').map((u) => u.trim()).filter(Boolean)
   if (kvCreds !== undefined) store.creds = expandHome(kvCreds)
+  if (kvNkey !== undefined) store.nkey = expandHome(kvNkey)
   if (kvSnapshot !== undefined) store.snapshot = expandHome(kvSnapshot)
   if (replicas !== undefined) {
     store.replicas = parsedFlag('--kv-replicas: ', () => {

@@ -73,6 +73,12 @@ const ENTRIES: Record<string, Entry> = {
   'store.kv.bucket': { kind: 'string', env: 'STORE_KV_BUCKET', set: (l, v: string) => (kvDraft(l).bucket = kvBucket(v)) },
   'store.kv.servers': { kind: 'strings', env: 'STORE_KV_SERVERS', set: (l, v: string[]) => (kvDraft(l).servers = v) },
   'store.kv.creds': { kind: 'string', env: 'STORE_KV_CREDS', set: (l, v: string) => (kvDraft(l).creds = v) },
+  'store.kv.nkey': { kind: 'string', env: 'STORE_KV_NKEY', set: (l, v: string) => (kvDraft(l).nkey = v) },
+  'store.kv.user': { kind: 'string', env: 'STORE_KV_USER', set: (l, v: string) => (kvDraft(l).user = v) },
+  'store.kv.password': { kind: 'string', env: 'STORE_KV_PASSWORD', set: (l, v: string) => (kvDraft(l).password = v) },
+  'store.kv.passwordfile': { kind: 'string', env: 'STORE_KV_PASSWORD_FILE', set: (l, v: string) => (kvDraft(l).passwordFile = v) },
+  'store.kv.token': { kind: 'string', env: 'STORE_KV_TOKEN', set: (l, v: string) => (kvDraft(l).token = v) },
+  'store.kv.tokenfile': { kind: 'string', env: 'STORE_KV_TOKEN_FILE', set: (l, v: string) => (kvDraft(l).tokenFile = v) },
   'store.kv.replicas': { kind: 'int', env: 'STORE_KV_REPLICAS', set: (l, v: number) => (kvDraft(l).replicas = kvReplicas(v)) },
   'store.kv.snapshot': { kind: 'string', env: 'STORE_KV_SNAPSHOT', set: (l, v: string) => (kvDraft(l).snapshot = v) },
   'store.kv.tls.ca': { kind: 'string', env: 'STORE_KV_TLS_CA', set: (l, v: string) => ((kvDraft(l).tls ??= {}).ca = v) },
@@ -82,11 +88,16 @@ const ENTRIES: Record<string, Entry> = {
   'store.readonly': { kind: 'bool', set: (_l, v: boolean) => { if (v) throw new ConfigError(RO_REMOVED.slice(0, 2).join(': ')) } },
   operatorjwtpath: { kind: 'string', set: (l, v: string) => (l.config.operator = v) },
   systemaccountjwtpath: { kind: 'string', set: (l, v: string) => (l.config.systemAccountJwt = v) },
-  signrequestsubject: {
-    kind: 'string',
-    set: (l, v: string) => v !== '' && l.warnings.push('signrequestsubject: the signing service is not supported; self-signed JWTs are refused'),
+  signrequestsubject: { kind: 'string', env: 'SIGN_REQUEST_SUBJECT', set: (l, v: string) => (l.config.nats.signRequestSubject = v) },
+  // The Go server bounded its LOOKUPs with the signing timeout too.
+  signrequesttimeout: {
+    kind: 'duration',
+    env: 'SIGN_REQUEST_TIMEOUT',
+    set: (l, v: number) => {
+      l.config.nats.lookupTimeoutMs = v
+      l.config.nats.signRequestTimeoutMs = v
+    },
   },
-  signrequesttimeout: { kind: 'duration', set: (l, v: number) => (l.config.nats.lookupTimeoutMs = v) },
   primary: { kind: 'string', env: 'PRIMARY', set: (l, v: string) => (l.config.primary = v) },
   replicationtimeout: { kind: 'duration', set: (l, v: number) => (l.config.replicationTimeoutMs = v) },
   maxreplicationpack: { kind: 'int', set: (l, v: number) => (l.config.maxPack = v) },
@@ -99,6 +110,12 @@ const ENTRIES: Record<string, Entry> = {
   'http.tls.ca': { kind: 'string', env: 'HTTP_TLS_CA', set: (l, v: string) => (l.config.http.tls.ca = v) },
   'nats.creds': { kind: 'string', env: 'NATS_CREDS', set: (l, v: string) => (l.config.nats.credentials = v) },
   'nats.tls.ca': { kind: 'string', env: 'NATS_TLS_CA', set: (l, v: string) => (l.config.nats.tls.ca = v) },
+  'nats.nkey': { kind: 'string', env: 'NATS_NKEY', set: (l, v: string) => (l.config.nats.nkey = v) },
+  'nats.user': { kind: 'string', env: 'NATS_USER', set: (l, v: string) => (l.config.nats.user = v) },
+  'nats.password': { kind: 'string', env: 'NATS_PASSWORD', set: (l, v: string) => (l.config.nats.password = v) },
+  'nats.passwordfile': { kind: 'string', env: 'NATS_PASSWORD_FILE', set: (l, v: string) => (l.config.nats.passwordFile = v) },
+  'nats.token': { kind: 'string', env: 'NATS_TOKEN', set: (l, v: string) => (l.config.nats.token = v) },
+  'nats.tokenfile': { kind: 'string', env: 'NATS_TOKEN_FILE', set: (l, v: string) => (l.config.nats.tokenFile = v) },
   'nats.required': { kind: 'bool', env: 'NATS_REQUIRED', set: (l, v: boolean) => (l.config.nats.required = v) },
   'nats.notifywindow': { kind: 'duration', set: (l, v: number) => (l.config.nats.notifyWindowMs = v) },
   'nats.packinterval': { kind: 'duration', set: (l, v: number) => (l.config.nats.packIntervalMs = v) },

@@ -54,13 +54,27 @@ export type ServerConfig = {
   clockSkewMs: number
 }
 
-export type NatsConfig = {
-  /** NATS URLs; none disables NATS. */
-  servers: string[]
-  /** Credentials of a system-account user; '' for none. */
+/** Who a NATS connection connects as: one of creds, nkey, user/password, token (and/or TLS). */
+export type NatsAuthConfig = {
+  /** `.creds` file of a user (JWT + seed); '' for none. */
   credentials: string
+  /** NKey user seed file (`SU…`); '' for none. */
+  nkey: string
+  /** User of a user/password login; '' for none. */
+  user: string
+  password: string
+  /** A file holding the password (replace it to rotate); '' for none. */
+  passwordFile: string
+  token: string
+  /** A file holding the token (replace it to rotate); '' for none. */
+  tokenFile: string
   /** TLS to NATS: `ca` verifies the servers, `cert`/`key` authenticate us. */
   tls: TlsFiles
+}
+
+export type NatsConfig = NatsAuthConfig & {
+  /** NATS URLs; none disables NATS. */
+  servers: string[]
   /** `/readyz` fails while NATS is not connected. @default false */
   required: boolean
   /** @default 5000 ms */
@@ -75,6 +89,10 @@ export type NatsConfig = {
   packIntervalMs: number
   /** Bound of the LOOKUP asked on a GET miss; 0 disables the fallback. @default 500 ms */
   lookupTimeoutMs: number
+  /** Where self-signed account JWTs are sent to be signed (the Go server's `signrequestsubject`); '' for nowhere. */
+  signRequestSubject: string
+  /** How long the signing service may take to answer. @default 1000 ms */
+  signRequestTimeoutMs: number
 }
 
 export const DEFAULT_SQLITE_FILE = './data/accounts.db'
@@ -98,6 +116,12 @@ export function defaultConfig(): ServerConfig {
     nats: {
       servers: [],
       credentials: '',
+      nkey: '',
+      user: '',
+      password: '',
+      passwordFile: '',
+      token: '',
+      tokenFile: '',
       tls: { ...NO_TLS },
       required: false,
       connectTimeoutMs: 5000,
@@ -106,6 +130,8 @@ export function defaultConfig(): ServerConfig {
       notifyStallMs: 100,
       packIntervalMs: 60_000,
       lookupTimeoutMs: 500,
+      signRequestSubject: '',
+      signRequestTimeoutMs: 1000,
     },
   }
 }

@@ -19,13 +19,18 @@ export async function answerPush(
 ): Promise<Answer> {
   let result
   try {
-    result = await service.push(token, { expectedKey: pubkey, source: { kind: 'http', detail: client } })
+    result = await service.submit(token, { expectedKey: pubkey, source: { kind: 'http', detail: client } })
   } catch (err) {
     if (!(err instanceof AccountServerError)) throw err
     // The store failing is this server's fault (500), not a verdict on the JWT.
     if (err instanceof StoreError) logger.error({ account: pubkey, client, code: err.code }, `push failed, nothing stored: ${err.message}`)
     else logger.info({ account: pubkey, client, verdict: 'rejected', code: err.code }, err.message)
     return rejection(err)
+  }
+  if (result.outcome === 'pending') {
+    // The Go server's answer: the signing service's message, as it sent it.
+    logger.info({ account: pubkey, client, jti: result.jti, verdict: 'pending' }, `Initiated JWT signing process for ${result.jti}`)
+    return { status: 202, body: result.message, headers: ['Content-Type', 'text/plain; charset=utf-8'] }
   }
   const { notification } = result
   logger.info(

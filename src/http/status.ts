@@ -19,6 +19,9 @@ const STATUSES: Partial<Record<ErrorCode, Answer>> = {
   [ErrorCode.BadIssuer]: { status: 400 },
   [ErrorCode.SelfSigned]: { status: 400 },
   [ErrorCode.UntrustedIssuer]: { status: 400 },
+  // The Go server answered 500 to both; the fault is the signing service's, not the client's.
+  [ErrorCode.SigningUnavailable]: { status: 503, headers: { 'Retry-After': '1' } },
+  [ErrorCode.SigningRefused]: { status: 502 },
   [ErrorCode.ClaimsInvalid]: { status: 400 },
   [ErrorCode.BadParameter]: { status: 400 },
   [ErrorCode.Stale]: { status: 409 },

@@ -4,46 +4,50 @@
  * cannot use JetStream, so the bucket lives in another account or another cluster.
  * @module
  */
-import { readFile } from 'node:fs/promises'
-import { connect, credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node'
+import { connect, type ConnectionOptions } from '@nats-io/transport-node'
 import { ConfigError } from '../errors.js'
-import type { Logger } from '../log/logger.js'
+import { createLogger, type Logger } from '../log/logger.js'
 import { kvStore, type KvJwtStore } from '../store/drivers/kv.js'
 import type { KvStoreConfig } from '../store/types.js'
-import { redactUrl, tlsOptions, urlCredentials } from './link.js'
+import { NatsAuth } from './auth.js'
 
 const CONNECT_TIMEOUT_MS = 5000
 const FIX =
-  'check --kv-servers (store.kv.servers), --kv-creds (store.kv.creds) and the TLS files, and that the servers run JetStream for the account that holds the bucket'
+  'check --kv-servers (store.kv.servers), --kv-creds (store.kv.creds) or --kv-nkey (store.kv.nkey) and the TLS files, and that the servers run JetStream for the account that holds the bucket'
+const CREDS_FIX = 'give --kv-creds the .creds file (or --kv-nkey the seed file) of a user of the account that holds the bucket'
+
+/** Who the KV connection connects as: its files checked now, read again at every connect. */
+export function kvAuth(config: KvStoreConfig, logger: Logger): NatsAuth {
+  return new NatsAuth(
+    config.servers,
+    {
+      credentials: config.creds,
+      nkey: config.nkey ?? '',
+      user: config.user ?? '',
+      password: config.password ?? '',
+      passwordFile: config.passwordFile ?? '',
+      token: config.token ?? '',
+      tokenFile: config.tokenFile ?? '',
+      tls: config.tls,
+    },
+    logger,
+    { creds: '--kv-creds (store.kv.creds)', nkey: '--kv-nkey (store.kv.nkey)', prefix: 'store.kv', fix: CREDS_FIX },
+  )
+}
 
 /**
  * What the client is given to connect: servers without their userinfo (the client ignores
- * it; it goes in `user`/`pass` or `token`), the creds file's authenticator, TLS.
+ * it), an authenticator asked at every connect and reconnect (rotated files are read then), TLS.
  */
-export function kvConnectionOptions(config: KvStoreConfig, creds: Uint8Array | null): ConnectionOptions {
-  const { servers, auth } = urlCredentials(config.servers)
+export function kvConnectionOptions(config: KvStoreConfig, auth: NatsAuth): ConnectionOptions {
   return {
-    servers,
-    ...(auth ?? {}),
-    ...(creds === null ? {} : { authenticator: credsAuthenticator(creds) }),
-    ...tlsOptions(config.tls),
+    ...auth.connectOptions(),
     name: `nats-accounts kv ${config.bucket}`,
     timeout: CONNECT_TIMEOUT_MS,
     maxReconnectAttempts: -1,
-    // The bucket's account may be resolved later than this server starts (self-hosted cold start).
+    // Credentials refused twice do not end the reconnects: the files may be replaced meanwhile,
+    // and the bucket's account may be resolved later than this server starts (self-hosted cold start).
     ignoreAuthErrorAbort: true,
-  }
-}
-
-async function readCreds(path: string): Promise<Uint8Array | null> {
-  if (path === '') return null
-  try {
-    return await readFile(path)
-  } catch (err) {
-    throw new ConfigError(
-      `cannot read the KV credentials file ${path}: ${(err as Error).message}; give --kv-creds the .creds file of a user of the account that holds the bucket`,
-      { cause: err },
-    )
   }
 }
 
@@ -53,9 +57,9 @@ async function readCreds(path: string): Promise<Uint8Array | null> {
  *   no JetStream
  */
 export async function openKvStore(config: KvStoreConfig, options: { logger?: Logger } = {}): Promise<KvJwtStore> {
-  const where = config.servers.map(redactUrl).join(', ')
-  const creds = await readCreds(config.creds)
-  const connectOptions = kvConnectionOptions(config, creds)
+  const auth = kvAuth(config, options.logger ?? createLogger({ level: 'warn' }))
+  const where = auth.redactedServers
+  const connectOptions = kvConnectionOptions(config, auth)
   const connectToBucket = async () => {
     try {
       return await connect(connectOptions)

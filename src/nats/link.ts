@@ -6,19 +6,16 @@
  * the system account. Subscriptions made once survive reconnects (the client re-subscribes).
  * @module
  */
-import { readFile } from 'node:fs/promises'
 import {
   connect,
-  credsAuthenticator,
   RequestError,
   type NatsConnection,
   type Status,
 } from '@nats-io/transport-node'
 import type { NatsState } from '../accounts/ports.js'
 import type { NatsConfig } from '../config/types.js'
-import { ConfigError } from '../errors.js'
-import { decodeJwt } from '../jwt/decode.js'
 import type { Logger } from '../log/logger.js'
+import type { NatsAuth } from './auth.js'
 
 export type LinkListener = {
   /** Once, after the first successful connection. */
@@ -27,80 +24,11 @@ export type LinkListener = {
   connected?(nc: NatsConnection): void
 }
 
-/** A `.creds` file, read once at start-up. */
-export type NatsCredentials = {
-  path: string
-  text: Uint8Array
-  /** The account the user belongs to (its JWT's `issuer_account`, else its issuer). */
-  account: string
-  user: string
-}
-
 /** The longest wait between two connection attempts. */
 export const MAX_BACKOFF_MS = 30_000
 
-const CREDS_FIX = 'give -creds (nats.creds) the .creds file of a user of the system account, e.g. made by `nsc generate creds --account SYS`'
-const USER_JWT = /-{3,}BEGIN NATS USER JWT-{3,}\r?\n\s*([\w\-.=]+)\s*\r?\n-{3,}END NATS USER JWT-{3,}/
-const USER_SEED = /-{3,}BEGIN USER NKEY SEED-{3,}\r?\n\s*SU[A-Z2-7]{56}\s*\r?\n/
-
-/**
- * Reads and checks a `.creds` file.
- * @throws ConfigError naming the file and the fix: a missing or unreadable file stops start-up
- */
-export async function readCredentials(path: string): Promise<NatsCredentials> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    throw new ConfigError(`cannot read NATS credentials file ${path}: ${(err as Error).message}; ${CREDS_FIX}`, { cause: err })
-  }
-  const jwt = USER_JWT.exec(text)?.[1]
-  let claims
-  try {
-    if (jwt === undefined || !USER_SEED.test(text)) throw new Error('it does not hold a user JWT and its nkey seed')
-    claims = decodeJwt(jwt).claims
-  } catch (err) {
-    throw new ConfigError(`NATS credentials file ${path} is not a .creds file: ${(err as Error).message}; ${CREDS_FIX}`, { cause: err })
-  }
-  const issuerAccount = (claims.nats as { issuer_account?: unknown } | undefined)?.issuer_account
-  return {
-    path,
-    text: new TextEncoder().encode(text),
-    account: typeof issuerAccount === 'string' && issuerAccount !== '' ? issuerAccount : (claims.iss ?? ''),
-    user: claims.sub ?? '',
-  }
-}
-
-type UrlAuth = { user: string; pass: string } | { token: string }
-
-const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)?([^@/]*)@/i
-
-/** A NATS URL without its password or token (`nats://user:[REDACTED]@host:4222`). */
-export function redactUrl(url: string): string {
-  return url.replace(USERINFO, (_, scheme: string | undefined, userinfo: string) => {
-    const colon = userinfo.indexOf(':')
-    return `${scheme ?? ''}${colon === -1 ? '[REDACTED]' : `${userinfo.slice(0, colon)}:[REDACTED]`}@`
-  })
-}
-
-/**
- * The URLs without credentials, and the credentials of the first URL that has some, as the
- * client's options: the NATS client does not read `user:password@` or `token@` from URLs (Go
- * clients and nats-server's own URLs do).
- */
-export function urlCredentials(urls: readonly string[]): { servers: string[]; auth: UrlAuth | null } {
-  let auth: UrlAuth | null = null
-  const servers = urls.map((url) => {
-    const userinfo = USERINFO.exec(url)
-    if (userinfo === null) return url
-    if (auth === null) {
-      const [user, ...pass] = userinfo[2]!.split(':').map(decodeURIComponent)
-      auth = pass.length === 0 ? { token: user! } : { user: user!, pass: pass.join(':') }
-    }
-    return `${userinfo[1] ?? ''}${url.slice(userinfo[0].length)}`
-  })
-  return { servers, auth }
-}
+/** What to do about NATS credentials that do not reach the system account. */
+export const CREDS_FIX = 'give -creds (nats.creds) the .creds file of a user of the system account, e.g. made by `nsc generate creds --account SYS`'
 
 /**
  * The wait before connection attempt `attempt + 1`: doubling from `baseMs` up to `maxMs`, half
@@ -111,20 +39,9 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs = MAX_BACKOF
   return Math.round(ceiling / 2 + (random() * ceiling) / 2)
 }
 
-/** The client's TLS options from certificate files (none when no CA and no certificate is given). */
-export function tlsOptions(tls: NatsConfig['tls']) {
-  if (tls.ca === '' && tls.cert === '') return {}
-  return {
-    tls: {
-      ...(tls.ca ? { caFile: tls.ca } : {}),
-      ...(tls.cert ? { certFile: tls.cert, keyFile: tls.key } : {}),
-    },
-  }
-}
-
 export type NatsLinkOptions = {
-  /** From `readCredentials`, when the config names a creds file. */
-  credentials?: NatsCredentials
+  /** Who the link connects as (credential files checked, read again at every connect). */
+  auth: NatsAuth
   /** The system account key ('' when unknown), named in the wrong-account error. */
   systemAccount: string
 }
@@ -133,8 +50,7 @@ export class NatsLink implements NatsState {
   readonly #config: NatsConfig
   readonly #options: NatsLinkOptions
   readonly #logger: Logger
-  readonly #servers: string
-  readonly #urls: { servers: string[] }
+  #auth: NatsAuth
   readonly #listeners: LinkListener[] = []
   #nc: NatsConnection | null = null
   #up = false
@@ -153,10 +69,7 @@ export class NatsLink implements NatsState {
   constructor(config: NatsConfig, logger: Logger, options: NatsLinkOptions) {
     this.#config = config
     this.#options = options
-    this.#servers = config.servers.map(redactUrl).join(', ')
-    // The client gets the credentials as options, never inside a URL it could put in an error.
-    const { servers, auth } = urlCredentials(config.servers)
-    this.#urls = { servers, ...(auth ?? {}) }
+    this.#auth = options.auth
     this.#logger = logger
   }
 
@@ -186,22 +99,24 @@ export class NatsLink implements NatsState {
   }
 
   async #run(): Promise<void> {
-    this.#logger.info(`connecting to NATS ${this.#servers}`)
-    const { credentials } = this.#options
+    this.#logger.info(`connecting to NATS ${this.#auth.redactedServers}`)
     while (!this.#closing) {
       let nc: NatsConnection
       this.#attempts++
       try {
         nc = await connect({
-          ...this.#urls,
+          // The client gets the credentials as options, never inside a URL it could put in an error.
+          ...this.#auth.connectOptions(),
+          // Asked at every connect and reconnect: rotated files are read then.
+          authenticator: (nonce?: string) => this.#auth.authenticate(nonce),
           name: 'nats-accounts',
           // Never receive our own publishes: our notifications and PACK requests are not for us.
           noEcho: true,
           timeout: this.#config.connectTimeoutMs,
           maxReconnectAttempts: -1,
+          // Credentials refused twice do not end the reconnects: the files may be replaced meanwhile.
+          ignoreAuthErrorAbort: true,
           reconnectDelayHandler: () => this.#reconnectDelay,
-          ...(credentials ? { authenticator: credsAuthenticator(credentials.text) } : {}),
-          ...tlsOptions(this.#config.tls),
         })
       } catch (err) {
         const wait = this.#nextDelay()
@@ -246,11 +161,13 @@ export class NatsLink implements NatsState {
     } catch (err) {
       // A timeout proves nothing (an old or busy server): only "no responders" does.
       if (!(err instanceof RequestError && err.isNoResponders())) return
-      const { credentials, systemAccount } = this.#options
+      const { systemAccount } = this.#options
       const needed = systemAccount === '' ? 'the system account' : `the system account ${systemAccount}`
-      const who = credentials
-        ? `the NATS user ${credentials.user} of ${credentials.path} belongs to account ${credentials.account}, not to ${needed}`
-        : `the NATS user of this connection is not in ${needed} (nats-server did not answer $SYS.REQ.SERVER.PING)`
+      const user = this.#auth.who ?? 'the NATS user of this connection'
+      const { account } = this.#auth
+      const who = account !== null
+        ? `${user} belongs to account ${account}, not to ${needed}`
+        : `${user} is not in ${needed} (nats-server did not answer $SYS.REQ.SERVER.PING)`
       this.#identityProblem = `${who}: update notifications and resolver requests cannot reach nats-server; ${CREDS_FIX}`
       this.#logger.error(this.#identityProblem)
     }
@@ -300,6 +217,19 @@ export class NatsLink implements NatsState {
       default:
         break
     }
+  }
+
+  /**
+   * For a reload (SIGHUP): new credential settings, or the same files read again. When what
+   * the connection presents changed, it reconnects at once (a waiting attempt starts now).
+   */
+  async refreshCredentials(next?: NatsAuth): Promise<void> {
+    if (next !== undefined) this.#auth = next
+    if (next === undefined && !this.#auth.changedOnDisk()) return
+    this.#logger.info(`NATS credentials changed: reconnecting as ${this.#auth.who ?? 'the configured NATS user'}`)
+    this.#wake?.()
+    const nc = this.#nc
+    if (nc !== null && !nc.isClosed()) await nc.reconnect()
   }
 
   #pause(ms: number): Promise<void> {

@@ -19,6 +19,13 @@ export type KvStoreConfig = {
   servers: string[]
   /** A `.creds` file for that connection; '' for none. */
   creds: string
+  /** Or an NKey user seed file, user and password (or its file), or a token (or its file); absent or '' for none. */
+  nkey?: string
+  user?: string
+  password?: string
+  passwordFile?: string
+  token?: string
+  tokenFile?: string
   /** Replicas of the bucket (and its history stream) when this server creates them. @default 1 */
   replicas: number
   /** TLS to those servers: `ca` verifies them, `cert`/`key` authenticate us; '' for none. */

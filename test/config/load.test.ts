@@ -119,12 +119,11 @@ logging { level: warn, format: JSON }
   })
 
   it('warns about unknown keys with file and line, and about keys that do nothing here', async () => {
-    const file = await configFile('http { port: 1, colour: red }\nbogus: 1\nsignrequestsubject: sign\nnats { maxreconnects: 5 }\n')
+    const file = await configFile('http { port: 1, colour: red }\nbogus: 1\nnats { maxreconnects: 5 }\n')
     const { warnings } = await loadConfig({ file, env: {} })
     expect(warnings).toEqual([
       `${file}:1: http.colour: unknown key, ignored`,
       `${file}:2: bogus: unknown key, ignored`,
-      'signrequestsubject: the signing service is not supported; self-signed JWTs are refused',
       'nats.maxreconnects: nats-accounts always reconnects',
     ])
   })

@@ -66,7 +66,7 @@ describe('kv store: start-up', () => {
   it('exits 1 for a missing creds file, and when the account has no JetStream', async () => {
     const missing = await run(['--kv', 'accounts', '--kv-servers', js.url, '--kv-creds', '/nonexistent/kv.creds', ...op])
     expect(missing.code).toBe(1)
-    expect(missing.out).toContain('cannot read the KV credentials file /nonexistent/kv.creds')
+    expect(missing.out).toContain('cannot read NATS credentials file /nonexistent/kv.creds: ENOENT, it does not exist; give --kv-creds the .creds file')
     const plain = await startNatsServer()
     running.push(plain)
     const noJs = await run(['--kv', 'accounts', '--kv-servers', plain.url, ...op])

@@ -4,7 +4,8 @@
  * logging every second, and no password or token of a NATS URL reaches the log.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { backoffDelay, MAX_BACKOFF_MS, redactUrl, urlCredentials } from '../../src/nats/link.js'
+import { redactUrl, urlCredentials } from '../../src/nats/auth.js'
+import { backoffDelay, MAX_BACKOFF_MS } from '../../src/nats/link.js'
 import { loadFixtureSet, memoryResolverConfig, natsServerOperatorConfig } from '../helpers/fixtures.js'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js'
 import { waitFor } from '../helpers/wait.js'
