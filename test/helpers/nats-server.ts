@@ -24,8 +24,15 @@ export type NatsServer = {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
   /** SIGTERM, wait for exit, SIGKILL after a bound; removes the temp dir. Idempotent. */
   stop(): Promise<void>
-  /** Stops the process and starts a new one on the same port with the same config. */
+  /** Stops the process (if it runs) and starts a new one on the same port with the same config. */
   restart?(): Promise<void>
+  /**
+   * Ends the process with `signal` (default SIGKILL: a crash, no clean shutdown) and waits for
+   * it to exit; the dir (JetStream data) and the port stay for `restart()`.
+   */
+  kill(signal?: NodeJS.Signals): Promise<void>
+  /** Whether the current process is still running. */
+  running(): boolean
 }
 
 export type StartNatsServerOptions = {
@@ -206,6 +213,13 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
         { timeoutMs, intervalMs: 20, message: `nats-server log line ${re}` },
       )
     },
+    kill: async (signal = 'SIGKILL') => {
+      const proc = current.proc
+      if (proc.exitInfo() !== undefined) return
+      proc.child.kill(signal)
+      await proc.exited
+    },
+    running: () => current.proc.exitInfo() === undefined,
     stop: () => {
       stopping ??= (async () => {
         await terminate(current.proc)
