@@ -11,6 +11,7 @@ import { LocalWriter } from './accounts/local-writer.js'
 import { Notifications } from './accounts/notifications.js'
 import { isStale } from './accounts/refusals.js'
 import { AccountService } from './accounts/service.js'
+import { logStoreStatus } from './accounts/store-status.js'
 import { buildApp } from './app.js'
 import { ClusterBridge, joinCluster, type WorkerChannel } from './cluster/bridge.js'
 import type { ServerConfig } from './config/types.js'
@@ -131,6 +132,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     metricsRoute: config.metrics.listen === '',
   })
   const servers: Server[] = []
+  const stopStatusLog = logStoreStatus(rawStore, banner)
 
   return {
     app,
@@ -180,6 +182,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
         await Promise.all(listening.map((server) => closeServer(server, options.shutdownGraceMs ?? 5000)))
         logger.info('http server stopped')
       }
+      stopStatusLog()
       peer?.close()
       await nats?.close()
       service.close()

@@ -101,6 +101,15 @@ export class AccountService {
     return this.#store
   }
 
+  /**
+   * The store answers from a local copy that may be behind it (its servers are out of reach, or
+   * it is still catching up): served, but marked stale. Never for local stores.
+   */
+  get servingStale(): boolean {
+    const status = this.#store.status?.()
+    return status !== undefined && !(status.connected && status.caughtUp)
+  }
+
   /** Drops cached responses for these accounts (all of them for null). */
   forget(pubkeys: readonly string[] | null): void {
     this.#cache.forget(pubkeys)
