@@ -103,6 +103,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     // The leader alone watches the store for other processes' changes, and tells the workers.
     changes: leader ? undefined : null,
     invalidation: bridge,
+    // A bucket shared by several servers: each sees another's import, so none notifies it.
+    notifyImports: rawStore.status === undefined,
   })
   if (cluster) {
     joinCluster(cluster.channel, {

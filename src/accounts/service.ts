@@ -43,6 +43,12 @@ export type AccountServiceOptions = {
   changes?: ChangeFeed | null
   /** Other processes serving the same store (workers): told what changed. */
   invalidation?: Invalidation
+  /**
+   * Notify NATS of imports other processes make (the CLI has no NATS). @default true; false for
+   * a store several servers share (a KV bucket): each of them sees the import, none accepted it,
+   * and one notification per server would reach nats-server several times.
+   */
+  notifyImports?: boolean
   /** For what happens outside a request (changes by other processes, their notifications). */
   logger?: Logger
   metrics?: ServiceMetrics
@@ -68,6 +74,7 @@ export class AccountService {
   readonly #metrics: ServiceMetrics | undefined
   readonly #clockSkewSeconds: number | undefined
   readonly #unwatch: (() => void) | undefined
+  readonly #notifyImports: boolean
 
   constructor(options: AccountServiceOptions) {
     const { store, logger, metrics } = options
@@ -82,6 +89,7 @@ export class AccountService {
     this.#invalidation = options.invalidation
     this.#logger = logger
     this.#metrics = metrics
+    this.#notifyImports = options.notifyImports ?? true
     const changes = options.changes === undefined ? store.watch?.bind(store) : options.changes
     this.#unwatch = changes?.((changed) => void this.#changedElsewhere(changed)) ?? undefined
   }
@@ -125,7 +133,7 @@ export class AccountService {
     await this.#invalidation?.announce(pubkeys).catch((err: unknown) =>
       this.#logger?.error(`cannot tell the other workers about a change made elsewhere: ${(err as Error).message}`),
     )
-    if (changes === null || this.#notifications === undefined) return
+    if (changes === null || this.#notifications === undefined || !this.#notifyImports) return
     const imported = new Set(changes.filter((c) => c.source === 'import').map((c) => c.pubkey))
     for (const pubkey of imported) {
       try {
