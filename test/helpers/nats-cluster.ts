@@ -34,6 +34,8 @@ export type NatsCluster = {
   killAll(signal?: NodeJS.Signals): Promise<void>
   /** Starts every stopped node at once (they need each other for a meta leader). */
   restartAll(): Promise<void>
+  /** Replaces the config text every node gets (see `config`) for their next restart. */
+  reconfigure(config: string | ((i: number) => string)): void
   /** Stops every node and removes all data. Idempotent. */
   stop(): Promise<void>
 }
@@ -48,8 +50,8 @@ export type JszReport = {
 
 export type StartNatsClusterOptions = {
   size?: number
-  /** Config text every node gets (accounts, operator, resolver...). */
-  config?: string
+  /** Config text every node gets (accounts, operator, resolver...), or node `i`'s. */
+  config?: string | ((i: number) => string)
 }
 
 /**
@@ -79,11 +81,11 @@ export async function startNatsCluster(options: StartNatsClusterOptions = {}): P
     monitorPorts.push(await freePort())
   }
   const routes = routePorts.map((port) => `nats-route://127.0.0.1:${port}`).join(', ')
-  const nodeConfig = (i: number) => `server_name: ${names[i]}
+  const nodeConfig = (i: number, extra = options.config) => `server_name: ${names[i]}
 http: 127.0.0.1:${monitorPorts[i]}
 jetstream { store_dir: ${JSON.stringify(path.join(dir, names[i]!))}, max_memory_store: 64MB, max_file_store: 1GB }
 cluster { name: kvtest, listen: 127.0.0.1:${routePorts[i]}, routes: [${routes}] }
-${options.config ?? ''}`
+${typeof extra === 'function' ? extra(i) : (extra ?? '')}`
   let nodes: NatsServer[]
   try {
     nodes = await Promise.all(names.map((_, i) => startNatsServer({ config: nodeConfig(i) })))
@@ -146,6 +148,9 @@ ${options.config ?? ''}`
     },
     restartAll: async () => {
       await Promise.all(nodes.filter((node) => !node.running()).map((node) => node.restart!()))
+    },
+    reconfigure: (config) => {
+      for (const [i, node] of nodes.entries()) node.reconfigure(nodeConfig(i, config))
     },
     stop: () => {
       stopping ??= (async () => {

@@ -33,6 +33,8 @@ export type NatsServer = {
   kill(signal?: NodeJS.Signals): Promise<void>
   /** Whether the current process is still running. */
   running(): boolean
+  /** Replaces the extra config text (`config` of the start options) for the next `restart()`. */
+  reconfigure(config: string): void
 }
 
 export type StartNatsServerOptions = {
@@ -171,9 +173,10 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nats-test-'))
   const configFile = path.join(dir, 'nats-server.conf')
   const debug = opts.debug ?? false
+  let extraConfig = opts.config
 
   const launch = async (port: number | undefined): Promise<{ proc: Proc; port: number }> => {
-    const config = configText(port, opts.config)
+    const config = configText(port, extraConfig)
     await writeFile(configFile, config)
     const proc = await spawnServer(bin, configFile, debug)
     return { proc, port: await waitUntilReady(proc, config) }
@@ -220,6 +223,9 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
       await proc.exited
     },
     running: () => current.proc.exitInfo() === undefined,
+    reconfigure: (config) => {
+      extraConfig = config
+    },
     stop: () => {
       stopping ??= (async () => {
         await terminate(current.proc)
