@@ -6,12 +6,12 @@
  * works on top. Propagation time is measured by `npm run bench`, not here.
  */
 import { writeFile } from 'node:fs/promises'
-import { get, request, type IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readStoredMeta } from '../../src/jwt/decode.js'
 import { runCli } from '../helpers/cli.js'
+import { fresh } from '../helpers/fresh-http.js'
 import { mintAccount, mintOperator, newKey, type Signer } from '../helpers/mint.js'
 import { KV_ACCOUNTS_CONFIG, kvServers, startNatsCluster, type NatsCluster } from '../helpers/nats-cluster.js'
 import { startInstances, type InstanceFleet } from '../helpers/instances.js'
@@ -31,20 +31,6 @@ const notifications: string[] = []
 
 function kvArgs(): string[] {
   return ['--kv', BUCKET, '--kv-servers', kvServers(cluster), '--kv-replicas', '3', '-operator', operatorFile]
-}
-
-/** A request on a new connection (with --workers, any worker may get it). */
-function fresh(url: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const done = (res: IncomingMessage) => {
-      let text = ''
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()))
-      res.on('end', () => resolve({ status: res.statusCode!, text }))
-    }
-    const req = body === undefined ? get(url, { agent: false }, done) : request(url, { method: 'POST', agent: false }, done)
-    req.on('error', reject)
-    req.end(body)
-  })
 }
 
 const accountUrl = (base: string, pubkey: string) => `${base}/jwt/v1/accounts/${pubkey}`
