@@ -15,7 +15,7 @@ import { logStoreStatus } from './accounts/store-status.js'
 import { buildApp } from './app.js'
 import { ClusterBridge, joinCluster, type WorkerChannel } from './cluster/bridge.js'
 import type { ServerConfig } from './config/types.js'
-import { AccountServerError, ConfigError, describeError } from './errors.js'
+import { AccountServerError, ConfigError, describeError, ErrorCode } from './errors.js'
 import { fastPath } from './http/fast-path.js'
 import { listenMain, listenMetrics } from './http/listener.js'
 import { isInlineJwt, loadOperator, readJwtSetting, type OperatorTrust } from './jwt/trust.js'
@@ -249,6 +249,11 @@ async function storeSystemAccount(service: AccountService, config: ServerConfig,
   } catch (err) {
     if (isStale(err)) {
       logger.info(`system account JWT ${origin} is older than the stored one, which stays`)
+      return
+    }
+    // A bucket out of reach at a cold start: what the instance holds is served meanwhile.
+    if (err instanceof AccountServerError && err.code === ErrorCode.StoreUnavailable) {
+      logger.warn(`system account JWT ${origin} is not stored now (${describeError(err)}): the stored one is served; it is stored at the next start`)
       return
     }
     const why = err instanceof AccountServerError ? describeError(err) : String(err)
