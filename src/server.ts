@@ -116,13 +116,22 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   }
   const peer = nats && leader ? new ResolverPeer(nats, service, new ServerIdentity(), logger, { packIntervalMs: config.nats.packIntervalMs }) : null
   if (!nats) banner.info('NATS is not configured, server will not fire notifications on update')
-  await storeSystemAccount(service, config, banner)
-  if (config.primary !== '' && leader) {
-    await importFromPrimary(service, config.primary, {
-      timeoutMs: config.replicationTimeoutMs,
-      maxPack: config.maxPack,
-      logger,
-    })
+  try {
+    await storeSystemAccount(service, config, banner)
+    if (config.primary !== '' && leader) {
+      await importFromPrimary(service, config.primary, {
+        timeoutMs: config.replicationTimeoutMs,
+        maxPack: config.maxPack,
+        logger,
+      })
+    }
+  } catch (err) {
+    // Nothing else will close them: a KV store's reconnecting would keep the process from exiting.
+    peer?.close()
+    service.close()
+    await nats?.close()
+    await store.close()
+    throw err
   }
   const app = buildApp({
     service,

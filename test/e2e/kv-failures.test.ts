@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readStoredMeta } from '../../src/jwt/decode.js'
 import { STALE_WARNING } from '../../src/http/account-response.js'
+import { runCli } from '../helpers/cli.js'
 import { startInstances, type InstanceFleet } from '../helpers/instances.js'
 import { mintAccount, mintOperator, newKey, type Signer } from '../helpers/mint.js'
 import { KV_ACCOUNTS_CONFIG, kvServers, startNatsCluster, type NatsCluster } from '../helpers/nats-cluster.js'
@@ -22,6 +23,7 @@ const STREAM = `KV_${BUCKET}`
 let cluster: NatsCluster
 let fleet: InstanceFleet
 let operator: Signer
+let kvArgs: string[]
 
 type Answer = { status: number; text: string; headers: Headers }
 
@@ -65,8 +67,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'op.jwt'), mintOperator(operator))
   cluster = await startNatsCluster({ config: KV_ACCOUNTS_CONFIG })
   await cluster.waitHealthy()
-  const args = ['--kv', BUCKET, '--kv-servers', kvServers(cluster), '--kv-replicas', '3', '-operator', join(dir, 'op.jwt')]
-  fleet = await startInstances(2, () => args, { timeoutMs: 60_000 })
+  kvArgs = ['--kv', BUCKET, '--kv-servers', kvServers(cluster), '--kv-replicas', '3', '-operator', join(dir, 'op.jwt')]
+  fleet = await startInstances(2, () => kvArgs, { timeoutMs: 60_000 })
 }, 120_000)
 
 afterAll(async () => {
@@ -75,6 +77,17 @@ afterAll(async () => {
 })
 
 describe('two instances on an R3 bucket', () => {
+  it('a start-up mistake after the bucket is open exits 1 with the reason (the bucket\'s connection does not keep it running)', async () => {
+    const foreign = mintAccount(newKey('account').publicKey, newKey('operator'))
+    const run = runCli(['-hp', '127.0.0.1:0', ...kvArgs], { env: { NATS_ACCOUNTS_SYSTEM_ACCOUNT_JWT: foreign } })
+    // A bound, not a wait: a server that hangs instead of exiting fails here.
+    const bound = new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 30_000).unref())
+    const exited = await Promise.race([run.exited, bound])
+    if (exited === 'still running') run.child.kill('SIGKILL')
+    expect(exited, run.logs()).toBe(1)
+    expect(run.logs()).toMatch(/system account JWT .* is not valid/)
+  })
+
   it('the node leading the bucket\'s stream killed: GETs go on, POSTs are accepted again once a leader is elected', async () => {
     const before = mintAccount(newKey('account').publicKey, operator)
     expect((await post(fleet.bases[0]!, before)).status).toBe(200)
@@ -163,7 +176,7 @@ describe('two instances on an R3 bucket', () => {
     expect(answer.text).toMatch(/^store unavailable, retry: \[kv\] .+/)
     expect(answer.headers.get('retry-after')).not.toBeNull()
     expect((await request(accountUrl(fleet.bases[1]!, refused))).status).toBe(404)
-    expect(fleet.instances[1]!.logs()).toMatch(/store is not ready: /)
+    await waitFor(() => /store is not ready: /.test(fleet.instances[1]!.logs()), { timeoutMs: 10_000, message: 'the not-ready log line' })
 
     await cluster.restartAll()
     for (const base of fleet.bases) {
@@ -173,7 +186,7 @@ describe('two instances on an R3 bucket', () => {
     await postUntilAccepted(fleet.bases[1]!, after)
     await servedBy(fleet.bases[0]!, after)
     expect((await request(accountUrl(fleet.bases[0]!, cached))).headers.get('warning')).toBeNull()
-    expect(fleet.instances[1]!.logs()).toMatch(/store is ready again/)
+    await waitFor(() => /store is ready again/.test(fleet.instances[1]!.logs()), { timeoutMs: 10_000, message: 'the ready-again log line' })
     for (const instance of fleet.instances) expect(instance.child.exitCode).toBeNull()
   }, 240_000)
 })
