@@ -189,4 +189,26 @@ describe('two instances on an R3 bucket', () => {
     await waitFor(() => /store is ready again/.test(fleet.instances[1]!.logs()), { timeoutMs: 10_000, message: 'the ready-again log line' })
     for (const instance of fleet.instances) expect(instance.child.exitCode).toBeNull()
   }, 240_000)
+
+  it('a node the instances are connected to killed (not the stream leader): every POST is accepted, none refused', async () => {
+    const leader = await cluster.streamLeader(STREAM)
+    const bucketConnections = async (i: number) => {
+      const res = await fetch(`${cluster.monitor(i)}/connz`, { signal: AbortSignal.timeout(5_000) })
+      const { connections } = (await res.json()) as { connections?: { name?: string }[] }
+      return (connections ?? []).filter((c) => c.name === `nats-accounts kv ${BUCKET}`).length
+    }
+    const counts = await Promise.all(cluster.nodes.map((_, i) => bucketConnections(i)))
+    const candidates = counts.map((count, i) => ({ count, i })).filter(({ count, i }) => count > 0 && i !== leader)
+    // The instances' connections are spread by the client: some node other than the leader holds one.
+    const victim = (candidates.length > 0 ? candidates : [{ count: 0, i: (leader + 1) % 3 }]).sort((a, b) => b.count - a.count)[0]!.i
+    await cluster.kill(victim)
+    for (let i = 0; i < 6; i++) {
+      const jwt = mintAccount(newKey('account').publicKey, operator)
+      const answer = await post(fleet.bases[i % 2]!, jwt)
+      expect(answer.status, answer.text).toBe(200)
+      await servedBy(fleet.bases[(i + 1) % 2]!, jwt)
+    }
+    await cluster.restart(victim)
+    await cluster.waitHealthy()
+  }, 120_000)
 })
