@@ -101,7 +101,9 @@ describe('two instances on an R3 bucket', () => {
     }
     const during = mintAccount(newKey('account').publicKey, operator)
     await postUntilAccepted(fleet.bases[0]!, during)
-    await servedBy(fleet.bases[1]!, during)
+    // The other instance's watch may stay silent across the leader change until its liveness
+    // check subscribes again (seen: ~15 s after a node restart, on this loaded machine).
+    await servedBy(fleet.bases[1]!, during, 60_000)
     expect(await cluster.streamLeader(STREAM)).not.toBe(leader)
     // Once elected, every POST is accepted while the node is still down.
     for (let i = 0; i < 5; i++) {
