@@ -11,10 +11,11 @@ import { LocalWriter } from './accounts/local-writer.js'
 import { Notifications } from './accounts/notifications.js'
 import { isStale } from './accounts/refusals.js'
 import { AccountService } from './accounts/service.js'
+import { logStoreStatus } from './accounts/store-status.js'
 import { buildApp } from './app.js'
 import { ClusterBridge, joinCluster, type WorkerChannel } from './cluster/bridge.js'
 import type { ServerConfig } from './config/types.js'
-import { AccountServerError, ConfigError, describeError } from './errors.js'
+import { AccountServerError, ConfigError, describeError, ErrorCode } from './errors.js'
 import { fastPath } from './http/fast-path.js'
 import { listenMain, listenMetrics } from './http/listener.js'
 import { isInlineJwt, loadOperator, readJwtSetting, type OperatorTrust } from './jwt/trust.js'
@@ -109,6 +110,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     // The leader alone watches the store for other processes' changes, and tells the workers.
     changes: leader ? undefined : null,
     invalidation: bridge,
+    // A bucket shared by several servers: each sees another's import, so none notifies it.
+    notifyImports: rawStore.status === undefined,
   })
   if (cluster) {
     joinCluster(cluster.channel, {
@@ -120,13 +123,22 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   }
   const peer = nats && leader ? new ResolverPeer(nats, service, new ServerIdentity(), logger, { packIntervalMs: config.nats.packIntervalMs }) : null
   if (!nats) banner.info('NATS is not configured, server will not fire notifications on update')
-  await storeSystemAccount(service, config, banner)
-  if (config.primary !== '' && leader) {
-    await importFromPrimary(service, config.primary, {
-      timeoutMs: config.replicationTimeoutMs,
-      maxPack: config.maxPack,
-      logger,
-    })
+  try {
+    await storeSystemAccount(service, config, banner)
+    if (config.primary !== '' && leader) {
+      await importFromPrimary(service, config.primary, {
+        timeoutMs: config.replicationTimeoutMs,
+        maxPack: config.maxPack,
+        logger,
+      })
+    }
+  } catch (err) {
+    // Nothing else will close them: a KV store's reconnecting would keep the process from exiting.
+    peer?.close()
+    service.close()
+    await nats?.close()
+    await store.close()
+    throw err
   }
   const app = buildApp({
     service,
@@ -138,6 +150,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     metricsRoute: config.metrics.listen === '',
   })
   const servers: Server[] = []
+  const stopStatusLog = logStoreStatus(rawStore, banner)
 
   return {
     app,
@@ -191,6 +204,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
         await Promise.all(listening.map((server) => closeServer(server, options.shutdownGraceMs ?? 5000)))
         logger.info('http server stopped')
       }
+      stopStatusLog()
       peer?.close()
       await nats?.close()
       service.close()
@@ -271,6 +285,11 @@ async function storeSystemAccount(service: AccountService, config: ServerConfig,
   } catch (err) {
     if (isStale(err)) {
       logger.info(`system account JWT ${origin} is older than the stored one, which stays`)
+      return
+    }
+    // A bucket out of reach at a cold start: what the instance holds is served meanwhile.
+    if (err instanceof AccountServerError && err.code === ErrorCode.StoreUnavailable) {
+      logger.warn(`system account JWT ${origin} is not stored now (${describeError(err)}): the stored one is served; it is stored at the next start`)
       return
     }
     const why = err instanceof AccountServerError ? describeError(err) : String(err)

@@ -18,6 +18,7 @@ import type { StoredAccount } from '../../src/jwt/types.js'
 import { mintAccount } from '../../test/helpers/mint.js'
 import { waitFor } from '../../test/helpers/wait.js'
 import { freePort } from '../../test/helpers/ports.js'
+import { kvBench } from './kv.js'
 import { mib, mintFleet, randomAccountKey, tempDir, type Fleet } from './lib.js'
 
 const { values: opts } = parseArgs({
@@ -339,6 +340,7 @@ for (const [i, { startup, rss }] of results.entries()) {
     lines.push(`| ${fmt(SIZES[i]!)} | ${store} | ${fmt(startup[store]!)} ms | ${mib(serving.total)} | ${mib(serving.largest)} | ${mib(afterPosts.total)} | ${mib(afterPosts.largest)} |`)
   }
 }
+lines.push(...(await kvBench({ accounts: Math.max(...SIZES), seconds: SECONDS, runs: RUNS, workers: WORKERS })))
 const report = `${lines.join('\n')}\n`
 await writeFile(opts.out, report)
 console.log(report)

@@ -73,7 +73,7 @@ export interface Fallback {
 }
 
 /** What readiness, PACK hashes, export and the CLI read from the store, through the service. */
-export type StoreReader = Pick<JwtStore, 'name' | 'get' | 'list' | 'count' | 'hash'>
+export type StoreReader = Pick<JwtStore, 'name' | 'get' | 'list' | 'count' | 'hash' | 'status'>
 
 /** What the metrics and `/readyz` read of the NATS link (implemented by `nats/link.ts`). */
 export type NatsState = {

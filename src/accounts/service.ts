@@ -60,6 +60,12 @@ export type AccountServiceOptions = {
   invalidation?: Invalidation
   /** Signs the self-signed account JWTs clients submit (`signrequestsubject`). */
   signing?: SigningService
+  /**
+   * Notify NATS of imports other processes make (the CLI has no NATS). @default true; false for
+   * a store several servers share (a KV bucket): each of them sees the import, none accepted it,
+   * and one notification per server would reach nats-server several times.
+   */
+  notifyImports?: boolean
   /** For what happens outside a request (changes by other processes, their notifications). */
   logger?: Logger
   metrics?: ServiceMetrics
@@ -86,6 +92,7 @@ export class AccountService {
   readonly #metrics: ServiceMetrics | undefined
   readonly #clockSkewSeconds: number | undefined
   readonly #unwatch: (() => void) | undefined
+  readonly #notifyImports: boolean
 
   constructor(options: AccountServiceOptions) {
     const { store, logger, metrics } = options
@@ -101,6 +108,7 @@ export class AccountService {
     this.#invalidation = options.invalidation
     this.#logger = logger
     this.#metrics = metrics
+    this.#notifyImports = options.notifyImports ?? true
     const changes = options.changes === undefined ? store.watch?.bind(store) : options.changes
     this.#unwatch = changes?.((changed) => void this.#changedElsewhere(changed)) ?? undefined
   }
@@ -120,6 +128,15 @@ export class AccountService {
     return this.#store
   }
 
+  /**
+   * The store answers from a local copy that may be behind it (its servers are out of reach, or
+   * it is still catching up): served, but marked stale. Never for local stores.
+   */
+  get servingStale(): boolean {
+    const status = this.#store.status?.()
+    return status !== undefined && !(status.connected && status.caughtUp)
+  }
+
   /** Drops cached responses for these accounts (all of them for null). */
   forget(pubkeys: readonly string[] | null): void {
     this.#cache.forget(pubkeys)
@@ -135,7 +152,7 @@ export class AccountService {
     await this.#invalidation?.announce(pubkeys).catch((err: unknown) =>
       this.#logger?.error(`cannot tell the other workers about a change made elsewhere: ${(err as Error).message}`),
     )
-    if (changes === null || this.#notifications === undefined) return
+    if (changes === null || this.#notifications === undefined || !this.#notifyImports) return
     const imported = new Set(changes.filter((c) => c.source === 'import').map((c) => c.pubkey))
     for (const pubkey of imported) {
       try {

@@ -42,13 +42,21 @@ export function addCors(headers: string[], origin: string | undefined, method: s
 }
 
 /**
+ * RFC 9111's stale-response warning (code 110), on answers read from a store's local copy while
+ * the store itself is out of reach: curl -i shows it; nats-server ignores it and gets the JWT.
+ */
+export const STALE_WARNING = '110 nats-accounts "Response is Stale"'
+
+/**
  * A stored account: 200 with the JWT, or 304 when `If-None-Match` names its ETag; HEAD has no
  * body. The header list is built per response from values the cache computed once (keeping the
- * list per account costs memory and buys no speed: docs/design-measurements.md).
+ * list per account costs memory and buys no speed: docs/design-measurements.md). `stale`: the
+ * store serves from a copy that may be behind (see `AccountService.servingStale`).
  */
-export function accountAnswer(entry: CachedAccount, nowMs: number, method: string, ifNoneMatch: string | undefined): Answer {
+export function accountAnswer(entry: CachedAccount, nowMs: number, method: string, ifNoneMatch: string | undefined, stale = false): Answer {
   const notModified = ifNoneMatch?.includes(entry.etag) === true
   const headers = ['ETag', entry.etag, 'Cache-Control', cacheControl(entry, nowMs)]
+  if (stale) headers.push('Warning', STALE_WARNING)
   if (notModified) return { status: 304, headers, body: null }
   headers.push('Content-Type', 'application/jwt', 'Content-Length', entry.length)
   return { status: 200, headers, body: method === 'HEAD' ? null : entry.body }

@@ -39,7 +39,7 @@ export function fastPath(options: FastPathOptions): FastPath {
   function read(req: IncomingMessage, res: ServerResponse, key: string): void {
     const started = observe ? performance.now() : 0
     const entry = service.cached(key)
-    if (entry !== undefined) return send(req, res, accountAnswer(entry, service.now(), req.method!, req.headers['if-none-match']), started)
+    if (entry !== undefined) return send(req, res, accountAnswer(entry, service.now(), req.method!, req.headers['if-none-match'], service.servingStale), started)
     // Not cached: the store answers (one read, then it is cached), a miss is the route's 404.
     Promise.resolve()
       .then(() => service.lookup(key))
@@ -47,7 +47,7 @@ export function fastPath(options: FastPathOptions): FastPath {
         (found) =>
           found === null
             ? rejection(new AccountServerError(ErrorCode.NotFound, ''))
-            : accountAnswer(found, service.now(), req.method!, req.headers['if-none-match']),
+            : accountAnswer(found, service.now(), req.method!, req.headers['if-none-match'], service.servingStale),
         (err: unknown) => failure(err, logger, 'serving an account'),
       )
       .then((answer) => send(req, res, answer, started))

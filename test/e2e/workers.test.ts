@@ -3,11 +3,11 @@
  * once a POST was answered), newest wins across processes, metrics add up, SIGTERM stops all.
  */
 import { writeFile } from 'node:fs/promises'
-import { get, request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readStoredMeta } from '../../src/jwt/decode.js'
 import { startServer, type RunningServer } from '../helpers/cli.js'
+import { fresh } from '../helpers/fresh-http.js'
 import { mintAccount, mintOperator, newKey } from '../helpers/mint.js'
 import { shuffled } from '../helpers/shuffle.js'
 import { waitFor } from '../helpers/wait.js'
@@ -17,20 +17,6 @@ const servers: RunningServer[] = []
 afterAll(async () => {
   for (const server of servers) await server.stop()
 })
-
-/** A request on a new connection, so the cluster hands it to any worker. */
-function fresh(url: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const done = (res: import('node:http').IncomingMessage) => {
-      let text = ''
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()))
-      res.on('end', () => resolve({ status: res.statusCode!, text }))
-    }
-    const req = body === undefined ? get(url, { agent: false }, done) : request(url, { method: 'POST', agent: false }, done)
-    req.on('error', reject)
-    req.end(body)
-  })
-}
 
 for (const store of ['sqlite', 'directory'] as const) {
   describe(`--workers 2 on the ${store} store`, () => {

@@ -49,9 +49,16 @@ export type RunningServer = CliProcess & {
   stop(signal?: NodeJS.Signals): Promise<number | string>
 }
 
+export type StartServerOptions = CliOptions & {
+  /** Listen on this loopback port (to come back on it after a kill); default: a free one. */
+  port?: number
+  /** How long to wait for the resolver line. @default 15 s */
+  timeoutMs?: number
+}
+
 /** Starts the server on a free loopback port and waits for its resolver line. */
-export async function startServer(args: readonly string[], options: CliOptions = {}): Promise<RunningServer> {
-  const proc = runCli(['-hp', '127.0.0.1:0', ...args], options)
+export async function startServer(args: readonly string[], options: StartServerOptions = {}): Promise<RunningServer> {
+  const proc = runCli(['-hp', `127.0.0.1:${options.port ?? 0}`, ...args], options)
   let ended = false
   void proc.exited.then(() => (ended = true))
   const match = await waitFor(
@@ -59,7 +66,7 @@ export async function startServer(args: readonly string[], options: CliOptions =
       if (ended) throw new Error(`nats-accounts exited before it was ready:\n${proc.logs()}`)
       return RESOLVER_LINE.exec(proc.logs())
     },
-    { timeoutMs: 15_000, message: 'the resolver line' },
+    { timeoutMs: options.timeoutMs ?? 15_000, message: 'the resolver line' },
   )
   const resolverUrl = match[1]!
   return {

@@ -24,8 +24,17 @@ export type NatsServer = {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
   /** SIGTERM, wait for exit, SIGKILL after a bound; removes the temp dir. Idempotent. */
   stop(): Promise<void>
-  /** Stops the process and starts a new one on the same port with the same config. */
+  /** Stops the process (if it runs) and starts a new one on the same port with the same config. */
   restart?(): Promise<void>
+  /**
+   * Ends the process with `signal` (default SIGKILL: a crash, no clean shutdown) and waits for
+   * it to exit; the dir (JetStream data) and the port stay for `restart()`.
+   */
+  kill(signal?: NodeJS.Signals): Promise<void>
+  /** Whether the current process is still running. */
+  running(): boolean
+  /** Replaces the extra config text (`config` of the start options) for the next `restart()`. */
+  reconfigure(config: string): void
 }
 
 export type StartNatsServerOptions = {
@@ -164,9 +173,10 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nats-test-'))
   const configFile = path.join(dir, 'nats-server.conf')
   const debug = opts.debug ?? false
+  let extraConfig = opts.config
 
   const launch = async (port: number | undefined): Promise<{ proc: Proc; port: number }> => {
-    const config = configText(port, opts.config)
+    const config = configText(port, extraConfig)
     await writeFile(configFile, config)
     const proc = await spawnServer(bin, configFile, debug)
     return { proc, port: await waitUntilReady(proc, config) }
@@ -205,6 +215,16 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
         },
         { timeoutMs, intervalMs: 20, message: `nats-server log line ${re}` },
       )
+    },
+    kill: async (signal = 'SIGKILL') => {
+      const proc = current.proc
+      if (proc.exitInfo() !== undefined) return
+      proc.child.kill(signal)
+      await proc.exited
+    },
+    running: () => current.proc.exitInfo() === undefined,
+    reconfigure: (config) => {
+      extraConfig = config
     },
     stop: () => {
       stopping ??= (async () => {

@@ -58,7 +58,7 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
     if (flag(c, 'check') && entry.exp > 0 && entry.exp < now / 1000) {
       return new Response(null, { status: 404 })
     }
-    const answer = accountAnswer(entry, now, c.req.method, c.req.header('If-None-Match'))
+    const answer = accountAnswer(entry, now, c.req.method, c.req.header('If-None-Match'), service.servingStale)
     if (answer.status === 200 && flag(c, 'notify')) await service.renotify(pubkey)
     return toResponse(answer)
   })

@@ -28,10 +28,17 @@ export function infoRoutes(service: AccountService, options: { metrics?: Metrics
   app.get('/healthz', () => new Response(null, { status: 200 }))
   app.get('/readyz', async () => {
     const problems: string[] = []
-    try {
-      await service.reader.get(PROBE_KEY)
-    } catch (err) {
-      problems.push(`store: ${(err as Error).message}`)
+    // A store that lives elsewhere (a KV bucket) is ready once loaded and writable, not while
+    // it serves a copy it cannot update.
+    const status = service.reader.status?.()
+    if (status !== undefined && !(status.connected && status.caughtUp && status.writable)) {
+      problems.push(`store: ${status.reason}`)
+    } else {
+      try {
+        await service.reader.get(PROBE_KEY)
+      } catch (err) {
+        problems.push(`store: ${(err as Error).message}`)
+      }
     }
     const { readiness } = options
     if (readiness?.natsRequired && !readiness.nats?.connection) problems.push('NATS: not connected')

@@ -99,6 +99,7 @@ class KvStore {
   #caughtUp = false
   #loaded: () => void = () => undefined
   #connected = false
+  #disconnectedAt = 0
   /** Why the last attempt, check or write failed; null once one succeeds again. */
   #problem: string | null = null
   #timer: ReturnType<typeof setInterval> | null = null
@@ -211,7 +212,7 @@ class KvStore {
   async #followConnection(nc: NatsConnection): Promise<void> {
     void nc.closed().then(() => this.#nc === nc && (this.#connected = false))
     for await (const status of nc.status()) {
-      if (status.type === 'disconnect') this.#connected = false
+      if (status.type === 'disconnect') [this.#connected, this.#disconnectedAt] = [false, Date.now()]
       else if (status.type === 'reconnect') this.#connected = true
     }
   }
@@ -431,11 +432,13 @@ class KvStore {
   async #retrying<T>(what: string, operation: (link: KvLink, timeoutMs: number) => Promise<T>): Promise<T> {
     const { bucket, writeTimeoutMs } = this.#options
     const link = this.#link
-    if (link === null || !this.#connected || this.#closed) {
+    // Lost a moment ago (its server died), the connection is being replaced: wait as for a leader.
+    if (link === null || this.#closed || (!this.#connected && Date.now() - this.#disconnectedAt >= writeTimeoutMs)) {
       throw new StoreUnavailableError(DRIVER_NAME, `cannot ${what}: ${this.#closed ? 'the store is closed' : this.status().reason}`)
     }
     try {
-      const result = await retryUntil(Date.now() + writeTimeoutMs, (timeoutMs) => operation(link, timeoutMs), () => this.#closed)
+      const attempt = (timeoutMs: number) => (this.#connected ? operation(link, timeoutMs) : Promise.reject(new Error(this.status().reason)))
+      const result = await retryUntil(Date.now() + writeTimeoutMs, attempt, () => this.#closed)
       this.#problem = null
       return result
     } catch (err) {
