@@ -16,6 +16,8 @@ import { AccountCache, toCached, type CachedAccount } from './cache.js'
 import { LocalWriter } from './local-writer.js'
 import type { Notifications } from './notifications.js'
 import type {
+  AccountChange,
+  AccountChangeListener,
   ChangeFeed,
   Fallback,
   Invalidation,
@@ -93,6 +95,7 @@ export class AccountService {
   readonly #clockSkewSeconds: number | undefined
   readonly #unwatch: (() => void) | undefined
   readonly #notifyImports: boolean
+  readonly #changeListeners = new Set<AccountChangeListener>()
 
   constructor(options: AccountServiceOptions) {
     const { store, logger, metrics } = options
@@ -137,9 +140,29 @@ export class AccountService {
     return status !== undefined && !(status.connected && status.caughtUp)
   }
 
-  /** Drops cached responses for these accounts (all of them for null). */
+  /**
+   * Drops cached responses for these accounts (all of them for null): another process changed
+   * them. The change listeners read them again.
+   */
   forget(pubkeys: readonly string[] | null): void {
     this.#cache.forget(pubkeys)
+    this.#emit(pubkeys === null ? null : pubkeys.map((pubkey) => ({ pubkey })))
+  }
+
+  /** Called after every change this process makes or learns of. @returns the function that stops it */
+  onChange(listener: AccountChangeListener): () => void {
+    this.#changeListeners.add(listener)
+    return () => this.#changeListeners.delete(listener)
+  }
+
+  #emit(changes: readonly AccountChange[] | null): void {
+    for (const listener of this.#changeListeners) {
+      try {
+        listener(changes)
+      } catch (err) {
+        this.#logger?.error(`a change listener failed: ${(err as Error).message}`)
+      }
+    }
   }
 
   /**
@@ -181,14 +204,32 @@ export class AccountService {
   }
 
   /**
+   * Sends the update notification of the stored JWT again, without the rate limit of
+   * `renotify` (an admin asks: `POST /api/v1/accounts/<key>/notify`).
+   * @throws AccountServerError ERR_NOT_FOUND (no such account), ERR_NOT_IMPLEMENTED (no NATS)
+   */
+  async notifyAgain(pubkey: string): Promise<{ account: StoredAccount; report: NotifyReport }> {
+    assertAccountKey(pubkey)
+    const account = await this.#store.get(pubkey)
+    if (account === null) throw new AccountServerError(ErrorCode.NotFound, pubkey)
+    if (this.#notifications === undefined) {
+      throw new AccountServerError(ErrorCode.NotImplemented, 'NATS is not configured (-nats): there is no nats-server to notify')
+    }
+    return { account, report: await this.#notifications.send(account, 'asked for by an admin') }
+  }
+
+  /**
    * Deletes an account (see `JwtStore.delete`); it stops being served at once.
    * @returns the JWT it held, or null when none was stored
    */
   async delete(pubkey: string, source: PutSource): Promise<StoredAccount | null> {
     assertAccountKey(pubkey)
     const deleted = await this.#store.delete(pubkey, source)
-    this.forget([pubkey])
-    if (deleted !== null) await this.#invalidation?.announce([pubkey])
+    this.#cache.forget([pubkey])
+    if (deleted !== null) {
+      this.#emit([{ pubkey, account: null, source }])
+      await this.#invalidation?.announce([pubkey])
+    }
     return deleted
   }
 
@@ -239,7 +280,7 @@ export class AccountService {
    * @throws AccountServerError for every rejected JWT; StaleJwtError when a newer one is stored
    */
   async push(token: string, options: PushOptions): Promise<PushResult> {
-    return this.#counted(async () => this.#writer.commit(this.#check(token, options), options.source))
+    return this.#counted(options.source, async () => this.#writer.commit(this.#check(token, options), options.source))
   }
 
   /**
@@ -251,7 +292,7 @@ export class AccountService {
    */
   async submit(token: string, options: PushOptions): Promise<PushResult | PendingSignature> {
     const signing = this.#signing
-    return this.#counted(async () => {
+    return this.#counted(options.source, async () => {
       let account: StoredAccount
       try {
         account = this.#check(token, options)
@@ -277,10 +318,13 @@ export class AccountService {
     return this.#writer.commit(signed, options.source)
   }
 
-  async #counted<T extends PushResult | PendingSignature>(push: () => Promise<T>): Promise<T> {
+  async #counted<T extends PushResult | PendingSignature>(source: PutSource, push: () => Promise<T>): Promise<T> {
     try {
       const result = await push()
-      if (result.outcome !== 'pending') this.#metrics?.push(result.outcome)
+      if (result.outcome !== 'pending') {
+        this.#metrics?.push(result.outcome)
+        if (result.outcome === 'stored') this.#emit([{ pubkey: result.current.pubkey, account: result.current, source }])
+      }
       return result
     } catch (err) {
       this.#metrics?.push(isStale(err) ? 'stale' : 'rejected')

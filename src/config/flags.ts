@@ -33,6 +33,11 @@ export type CliFlags = {
   nkey?: string
   signRequestSubject?: string
   primary?: string
+  apiAuth: boolean
+  adminTokenFile?: string
+  adminCertSubjects?: string
+  expiringWithin?: string
+  json: boolean
   debug: boolean
   trace: boolean
   dump: boolean
@@ -44,7 +49,7 @@ export type CliFlags = {
 }
 
 /** The commands whose flags apply here: export reads --shard as its target's layout. */
-export type CommandName = 'serve' | 'import' | 'export'
+export type CommandName = 'serve' | 'import' | 'export' | 'check'
 
 /**
  * A copy of the configuration with the flags applied (flags win over file and environment).
@@ -83,6 +88,10 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
   else if (flags.debug) config.logging.level = 'debug'
   if (flags.workers !== undefined) config.workers = parsedFlag('--workers: ', () => workerCount(flags.workers!))
   if (flags.clockSkew !== undefined) config.clockSkewMs = parsedFlag('--clock-skew: ', () => parseDurationMs(flags.clockSkew!))
+  if (flags.apiAuth) config.api.auth = true
+  if (flags.adminTokenFile !== undefined) config.api.adminTokenFile = expandHome(flags.adminTokenFile)
+  if (flags.adminCertSubjects !== undefined) config.api.adminCertSubjects = flags.adminCertSubjects.split(';').map((s) => s.trim()).filter(Boolean)
+  if (flags.expiringWithin !== undefined) config.checks.expiringWithinMs = parsedFlag('--expiring-within: ', () => parseDurationMs(flags.expiringWithin!))
   if (flags.logFormat !== undefined) {
     if (flags.logFormat !== 'text' && flags.logFormat !== 'json') {
       throw new UsageError(`--log-format is text or json, not "${flags.logFormat}"`)

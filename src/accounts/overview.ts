@@ -1,0 +1,354 @@
+/**
+ * Every account at a glance, for the JSON API and the web console: an in-memory index of what
+ * the list shows (built from the store at start-up, kept current by the service's change
+ * events), the cross-account findings, and one account in full. The shapes returned here are
+ * the API's JSON (snake_case, times in ISO 8601 UTC).
+ * @module
+ */
+import { AccountServerError, ErrorCode } from '../errors.js'
+import { CheckIndex, factsOf, type AccountFacts, type CheckContext, type Finding, type FindingCode } from '../checks/index.js'
+import { decodeJwt } from '../jwt/decode.js'
+import type { StoredAccount } from '../jwt/types.js'
+import type { Logger } from '../log/logger.js'
+import type { HistoryEntry, PutSource } from '../store/types.js'
+import type { AccountChange, AccountOnServer, FleetView } from './ports.js'
+import type { AccountService } from './service.js'
+
+export type AccountStatus = 'active' | 'expired' | 'deleted'
+export const ACCOUNT_STATUSES: readonly AccountStatus[] = ['active', 'expired', 'deleted']
+
+/** Who signed the account JWT, seen from the configured operator. */
+export type IssuerKind = 'operator' | 'signing_key' | 'untrusted'
+
+export type LastChange = { at: string; event: HistoryEntry['event']; source: HistoryEntry['source']; source_detail: string }
+
+export type AccountSummary = {
+  key: string
+  name: string
+  issuer: string
+  /** null without an operator. */
+  issuer_kind: IssuerKind | null
+  iat: number
+  /** 0: never expires. */
+  exp: number
+  jti: string
+  status: AccountStatus
+  /** null when unknown (a store without history, and no change seen since start-up). */
+  last_change: LastChange | null
+  findings: number
+  /** nats-servers running an older version than the stored one (0 without NATS). */
+  drifted: number
+}
+
+export type HistoryItem = {
+  event: HistoryEntry['event']
+  jti: string
+  iat: number
+  exp: number
+  issuer: string
+  received_at: string
+  source: HistoryEntry['source']
+  source_detail: string
+  notification: string
+}
+
+export type AccountDetail = AccountSummary & {
+  /** The decoded claims of the stored JWT (of the deleted one, for a deleted account). */
+  claims: Record<string, unknown>
+  jwt: string
+  /** null: the store keeps no history (directory store). */
+  history: HistoryItem[] | null
+  finding_list: Finding[]
+  /** null: NATS is not configured. */
+  fleet: AccountOnServer[] | null
+}
+
+export type ListQuery = {
+  /** Substring of the name (any case) or of the key. */
+  q?: string
+  status?: AccountStatus
+  /** The last key of the previous page. */
+  cursor?: string
+  limit: number
+}
+
+export type AccountPage = { accounts: AccountSummary[]; total: number; next_cursor: string | null }
+
+export type OverviewOptions = {
+  service: AccountService
+  fleet?: FleetView
+  logger?: Logger
+  /** `account-expiring` window. @default 7 days */
+  expiringWithinSeconds?: number
+}
+
+export const DEFAULT_EXPIRING_WITHIN_S = 7 * 24 * 3600
+
+/** One listed account: what it holds (or held, once deleted), in the list's key order. */
+type Row = { facts: AccountFacts; deleted: boolean; lowerName: string }
+
+function rowOf(facts: AccountFacts, deleted = false): Row {
+  return { facts, deleted, lowerName: facts.name.toLowerCase() }
+}
+
+/** The smallest index in `rows` (sorted by key) whose key is greater than `key`. */
+function after(rows: readonly Row[], key: string): number {
+  let [lo, hi] = [0, rows.length]
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (rows[mid]!.facts.pubkey <= key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+function historyItem(h: HistoryEntry): HistoryItem {
+  return {
+    event: h.event,
+    jti: h.jti,
+    iat: h.iat,
+    exp: h.exp,
+    issuer: h.issuer,
+    received_at: iso(h.receivedAt),
+    source: h.source,
+    source_detail: h.source === 'http' ? '' : h.sourceDetail,
+    notification: h.notification,
+  }
+}
+
+export class AccountOverview {
+  readonly #service: AccountService
+  readonly #fleet: FleetView | undefined
+  readonly #logger: Logger | undefined
+  readonly #expiringWithinSeconds: number
+  #index = new CheckIndex()
+  /**
+   * Every listed account (stored, and deleted since start-up or asked for), sorted by key: the
+   * cursor order. A query scans this array, no map lookups.
+   */
+  #rows: Row[] = []
+  readonly #rowsByKey = new Map<string, Row>()
+  /** Changes seen since start-up, for stores without history. */
+  readonly #changes = new Map<string, LastChange>()
+  /** Changes that arrive while the store is being read: applied once it is. */
+  #pending: Set<string> | null = new Set()
+  #ready: Promise<void> | null = null
+  readonly #unsubscribe: () => void
+
+  constructor(options: OverviewOptions) {
+    this.#service = options.service
+    this.#fleet = options.fleet
+    this.#logger = options.logger
+    this.#expiringWithinSeconds = options.expiringWithinSeconds ?? DEFAULT_EXPIRING_WITHIN_S
+    this.#unsubscribe = this.#service.onChange((changes) => this.#changed(changes))
+  }
+
+  /** Reads every stored account once (the first call does; later calls wait for it). */
+  ready(): Promise<void> {
+    this.#ready ??= this.#load()
+    return this.#ready
+  }
+
+  async #load(): Promise<void> {
+    const accounts: StoredAccount[] = []
+    for await (const account of this.#service.reader.list()) accounts.push(account)
+    this.#index.load(accounts)
+    this.#rows = accounts.map((a) => rowOf(this.#index.get(a.pubkey)!)).sort((a, b) => (a.facts.pubkey < b.facts.pubkey ? -1 : 1))
+    this.#rowsByKey.clear()
+    for (const row of this.#rows) this.#rowsByKey.set(row.facts.pubkey, row)
+    const pending = this.#pending ?? new Set()
+    this.#pending = null
+    await Promise.all([...pending].map((pubkey) => this.#reread(pubkey)))
+  }
+
+  close(): void {
+    this.#unsubscribe()
+  }
+
+  get size(): number {
+    return this.#index.size
+  }
+
+  /** What the checks compare with now: the clock, the operator, the fleet's versions. */
+  context(): CheckContext {
+    return {
+      nowSeconds: Math.floor(this.#service.now() / 1000),
+      expiringWithinSeconds: this.#expiringWithinSeconds,
+      trust: this.#service.trust,
+      servers: this.#fleet?.servers() ?? [],
+    }
+  }
+
+  #changed(changes: readonly AccountChange[] | null): void {
+    if (changes === null) {
+      this.#ready = null
+      this.#pending = new Set()
+      this.#index = new CheckIndex()
+      void this.ready().catch((err: unknown) => this.#logger?.error(`cannot read the store for the account list: ${(err as Error).message}`))
+      return
+    }
+    for (const change of changes) {
+      if (this.#pending !== null) {
+        this.#pending.add(change.pubkey)
+      } else if (change.account === undefined) {
+        void this.#reread(change.pubkey).catch((err: unknown) => this.#logger?.error({ account: change.pubkey }, `cannot read a changed account: ${(err as Error).message}`))
+      } else {
+        this.#apply(change.pubkey, change.account, change.source)
+      }
+    }
+  }
+
+  async #reread(pubkey: string): Promise<void> {
+    const account = await this.#service.reader.get(pubkey)
+    if (account !== null || this.#index.get(pubkey) !== undefined) this.#apply(pubkey, account)
+  }
+
+  #apply(pubkey: string, account: StoredAccount | null, source?: PutSource): void {
+    const { appeared } = this.#index.set(pubkey, account)
+    const facts = this.#index.get(pubkey)
+    if (facts !== undefined) this.#putRow(rowOf(facts))
+    else {
+      const row = this.#rowsByKey.get(pubkey)
+      if (row !== undefined) row.deleted = true
+    }
+    if (source !== undefined) {
+      const event = account === null ? 'deleted' : 'accepted'
+      this.#changes.set(pubkey, { at: iso(this.#service.now()), event, source: source.kind, source_detail: source.kind === 'http' ? '' : (source.detail ?? '') })
+    }
+    for (const f of appeared) this.#logger?.warn({ account: f.account, code: f.code, other: f.other }, `check finding: ${f.message}`)
+  }
+
+  #putRow(row: Row): void {
+    const pubkey = row.facts.pubkey
+    const at = after(this.#rows, pubkey)
+    if (this.#rows[at - 1]?.facts.pubkey === pubkey) this.#rows[at - 1] = row
+    else this.#rows.splice(at, 0, row)
+    this.#rowsByKey.set(pubkey, row)
+  }
+
+  #status(row: Row, nowSeconds: number): AccountStatus {
+    if (row.deleted) return 'deleted'
+    return row.facts.exp > 0 && row.facts.exp <= nowSeconds ? 'expired' : 'active'
+  }
+
+  #summary(row: Row, context: CheckContext, drifted: ReadonlyMap<string, number>): AccountSummary {
+    const { facts } = row
+    const pubkey = facts.pubkey
+    const trust = context.trust
+    let issuerKind: IssuerKind | null = null
+    if (trust !== null) {
+      if (trust.signingKeys.has(facts.issuer)) issuerKind = 'signing_key'
+      else issuerKind = facts.issuer === trust.key && !trust.strict ? 'operator' : 'untrusted'
+    }
+    return {
+      key: pubkey,
+      name: facts.name,
+      issuer: facts.issuer,
+      issuer_kind: issuerKind,
+      iat: facts.iat,
+      exp: facts.exp,
+      jti: facts.jti,
+      status: this.#status(row, context.nowSeconds),
+      last_change: null,
+      findings: row.deleted ? 0 : this.#index.findings(pubkey, context).length,
+      drifted: drifted.get(pubkey) ?? 0,
+    }
+  }
+
+  #drifted(): Map<string, number> {
+    return new Map((this.#fleet?.drifted() ?? []).map((d) => [d.pubkey, d.servers.length]))
+  }
+
+  /** Where the history is kept, the last change comes from it; otherwise from what was seen since start-up. */
+  async #withLastChange(summary: AccountSummary): Promise<AccountSummary> {
+    const history = await this.#history(summary.key)
+    const newest = history?.[0]
+    const seen = this.#changes.get(summary.key) ?? null
+    if (newest === undefined) return { ...summary, last_change: history === null ? seen : null }
+    return { ...summary, last_change: { at: newest.received_at, event: newest.event, source: newest.source, source_detail: newest.source_detail } }
+  }
+
+  async #history(pubkey: string): Promise<HistoryItem[] | null> {
+    try {
+      return (await this.#service.history(pubkey)).map(historyItem)
+    } catch (err) {
+      if (err instanceof AccountServerError && err.code === ErrorCode.NotImplemented) return null
+      throw err
+    }
+  }
+
+  /** One page of accounts in key order. */
+  async list(query: ListQuery): Promise<AccountPage> {
+    await this.ready()
+    const context = this.context()
+    const drifted = this.#drifted()
+    const needle = query.q?.trim() ?? ''
+    const lower = needle.toLowerCase()
+    const upper = needle.toUpperCase()
+    const { status, limit } = query
+    const now = context.nowSeconds
+    const rows = this.#rows
+    const start = query.cursor ? after(rows, query.cursor) : 0
+    const page: Row[] = []
+    let total = 0
+    let next: string | null = null
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!
+      if (needle !== '' && !row.facts.pubkey.includes(upper) && !row.lowerName.includes(lower)) continue
+      if (status !== undefined && this.#status(row, now) !== status) continue
+      total++
+      if (i < start) continue
+      if (page.length < limit) page.push(row)
+      else next ??= page[page.length - 1]!.facts.pubkey
+    }
+    const summaries = page.map((row) => this.#summary(row, context, drifted))
+    return { accounts: await Promise.all(summaries.map((s) => this.#withLastChange(s))), total, next_cursor: next }
+  }
+
+  /** One account in full, or null when it is neither stored nor known as deleted. */
+  async account(pubkey: string): Promise<AccountDetail | null> {
+    await this.ready()
+    const context = this.context()
+    const stored = await this.#service.reader.get(pubkey)
+    const account = stored ?? (await this.#service.reader.deleted(pubkey))
+    if (account === null) return null
+    // A deletion from before start-up: listed from now on.
+    if (stored === null && this.#rowsByKey.get(pubkey)?.deleted !== true) this.#putRow(rowOf(factsOf(account), true))
+    const row = this.#rowsByKey.get(pubkey) ?? rowOf(factsOf(account))
+    const summary = await this.#withLastChange(this.#summary(row, context, this.#drifted()))
+    const history = await this.#history(pubkey)
+    return {
+      ...summary,
+      claims: decodeJwt(account.jwt).claims,
+      jwt: account.jwt,
+      history,
+      finding_list: stored === null ? [] : this.findings(pubkey),
+      fleet: this.#fleet === undefined ? null : this.#fleet.account(pubkey),
+    }
+  }
+
+  /** Findings about this account, then those of other accounts that name it. */
+  findings(pubkey: string): Finding[] {
+    const context = this.context()
+    return [...this.#index.findings(pubkey, context), ...this.#index.findingsNaming(pubkey, context)]
+  }
+
+  /** Every finding of the store. */
+  async allFindings(): Promise<Finding[]> {
+    await this.ready()
+    return this.#index.all(this.context())
+  }
+
+  /** Findings by code (every code, 0 when none): the gauges. */
+  counts(): Record<FindingCode, number> {
+    return this.#index.counts(this.context())
+  }
+
+  /** The lines a push answer adds (nsc prints them): the findings about the pushed account and those naming it. */
+  async pushLines(pubkey: string): Promise<string[]> {
+    await this.ready()
+    return this.findings(pubkey).map((f) => `${f.severity}: ${f.message} [${f.code}]`)
+  }
+}
