@@ -12,9 +12,9 @@ const MAX_LINES = 450
 
 /** Lower layers, and what they must never import. */
 const FORBIDDEN: Record<string, readonly string[]> = {
-  errors: ['http', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'jwt', 'store'],
-  jwt: ['http', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'store'],
-  store: ['http', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer'],
+  errors: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'jwt', 'store'],
+  jwt: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'store'],
+  store: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer'],
 }
 
 type Source = { file: string; text: string }
