@@ -7,6 +7,7 @@
 import type { Server } from 'node:http'
 import type { Hono } from 'hono'
 import { AccountCache } from './accounts/cache.js'
+import { DeleteRequests } from './accounts/delete-request.js'
 import { LocalWriter } from './accounts/local-writer.js'
 import { Notifications } from './accounts/notifications.js'
 import { isStale } from './accounts/refusals.js'
@@ -110,7 +111,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       writer: leader ? writer : undefined,
     })
   }
-  const peer = nats && leader ? new ResolverPeer(nats, service, new ServerIdentity(), logger, { packIntervalMs: config.nats.packIntervalMs }) : null
+  const deletes = new DeleteRequests(service)
+  const peer = nats && leader ? new ResolverPeer(nats, service, new ServerIdentity(), logger, { packIntervalMs: config.nats.packIntervalMs, deletes }) : null
   if (!nats) banner.info('NATS is not configured, server will not fire notifications on update')
   await storeSystemAccount(service, config, banner)
   if (config.primary !== '' && leader) {

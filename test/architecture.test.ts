@@ -12,9 +12,10 @@ const MAX_LINES = 450
 
 /** Lower layers, and what they must never import. */
 const FORBIDDEN: Record<string, readonly string[]> = {
-  errors: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'jwt', 'store'],
-  jwt: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'store'],
-  store: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer'],
+  errors: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'jwt', 'store', 'checks'],
+  jwt: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'store', 'checks'],
+  store: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'checks'],
+  checks: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'log', 'metrics'],
 }
 
 type Source = { file: string; text: string }
