@@ -30,7 +30,7 @@ h1{font-size:22px;margin:8px 0 4px;overflow-wrap:anywhere}h2{font-size:18px;marg
 .sub{color:var(--muted);margin:0 0 12px}
 .scroll{overflow-x:auto;border:1px solid var(--line);border-radius:6px}
 table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}
+th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:middle}
 tr:last-child td{border-bottom:0}
 th{background:var(--panel);font-weight:600;white-space:nowrap}
 th a{color:inherit}
@@ -51,12 +51,16 @@ button{background:var(--panel);cursor:pointer}
 button:disabled{opacity:.55;cursor:not-allowed}
 button.danger{color:var(--bad);border-color:var(--bad)}
 button.copy{min-height:26px;padding:0 8px;font-size:12px;margin-left:6px}
+button.sort{border:0;background:none;padding:0;min-height:0;font-weight:600;color:inherit}
+th[aria-sort=ascending] button.sort::after{content:" ▲"}th[aria-sort=descending] button.sort::after{content:" ▼"}
 .pager{display:flex;gap:16px;margin:12px 0;align-items:center}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
 dl.kv dt{color:var(--muted)}dl.kv dd{margin:0;overflow-wrap:anywhere}
 section.card{border:1px solid var(--line);border-radius:6px;padding:12px 14px;margin:12px 0}
 section.card>h2:first-child,section.card>h3:first-child{margin-top:0}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:0 16px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(340px,100%),1fr));gap:0 16px;align-items:start}
+.grid>.wide{grid-column:1/-1}
+ul.toc{display:flex;flex-wrap:wrap;gap:4px 16px;list-style:none;padding:0;margin:8px 0}
 ol.timeline{list-style:none;margin:0;padding:0;border-left:2px solid var(--line)}
 ol.timeline li{margin:0 0 12px;padding-left:14px;position:relative}
 ol.timeline li::before{content:"";position:absolute;left:-7px;top:7px;width:12px;height:12px;border-radius:50%;background:var(--link)}
@@ -92,8 +96,25 @@ const SCRIPT = `
     const check = () => { submit.disabled = input.value.trim() !== form.dataset.confirm };
     input.addEventListener('input', check); check();
   }
-  for (const select of document.querySelectorAll('select[data-submit]')) {
-    select.addEventListener('change', () => select.form.requestSubmit());
+  for (const table of document.querySelectorAll('table[data-sortable]')) {
+    table.addEventListener('click', (event) => {
+      const button = event.target.closest('button[data-sort]');
+      if (!button) return;
+      const header = button.parentElement;
+      const column = Number(button.dataset.sort);
+      const descending = header.getAttribute('aria-sort') === 'ascending';
+      const body = table.tBodies[0];
+      const value = (row) => row.cells[column]?.dataset.value ?? '';
+      const rows = [...body.rows].sort((a, b) => {
+        const [x, y] = [value(a), value(b)];
+        const order = x !== '' && y !== '' && !isNaN(x) && !isNaN(y) ? x - y : x.localeCompare(y);
+        return descending ? -order : order;
+      });
+      body.append(...rows);
+      for (const th of table.tHead.rows[0].cells) if (th.hasAttribute('aria-sort')) th.setAttribute('aria-sort', 'none');
+      header.setAttribute('aria-sort', descending ? 'descending' : 'ascending');
+      say('Sorted by ' + button.textContent + (descending ? ', descending' : ', ascending'));
+    });
   }
 })();
 `

@@ -70,8 +70,9 @@ function text(value: unknown): Child {
   return typeof value === 'string' ? value : <Json value={value} />
 }
 
-const Card: FC<{ title: string; id: string; children: Child }> = ({ title, id, children }) => (
-  <section class="card" aria-labelledby={id}>
+/** A section of the claims; `wide` ones (tables) take a whole row of the grid. */
+const Card: FC<{ title: string; id: string; wide?: boolean; children: Child }> = ({ title, id, wide = false, children }) => (
+  <section class={wide ? 'card wide' : 'card'} aria-labelledby={id}>
     <h3 id={id}>{title}</h3>
     {children}
   </section>
@@ -89,7 +90,7 @@ const JetStream: FC<{ limits: JsonObject }> = ({ limits }) => {
   const tiers = Object.entries(record(limits.tiered_limits))
   const enabled = tiers.length > 0 || JETSTREAM_LIMITS.some(([field]) => typeof limits[field] === 'number' && limits[field] !== 0)
   return (
-    <Card title="JetStream" id="jetstream">
+    <Card title="JetStream" id="jetstream" wide={tiers.length > 0}>
       {enabled ? (
         <>
           {tiers.length === 0 && <Facts rows={JETSTREAM_LIMITS.map(([field, label]) => [label, limit(field, limits[field])])} />}
@@ -127,7 +128,7 @@ const JetStream: FC<{ limits: JsonObject }> = ({ limits }) => {
 }
 
 const Imports: FC<{ imports: unknown[] }> = ({ imports }) => (
-  <Card title={`Imports (${imports.length})`} id="imports">
+  <Card title={`Imports (${imports.length})`} id="imports" wide={imports.length > 0}>
     {imports.length === 0 ? (
       <None what="No imports." />
     ) : (
@@ -166,7 +167,7 @@ const Imports: FC<{ imports: unknown[] }> = ({ imports }) => (
 )
 
 const Exports: FC<{ exports: unknown[]; now: number }> = ({ exports, now }) => (
-  <Card title={`Exports (${exports.length})`} id="exports">
+  <Card title={`Exports (${exports.length})`} id="exports" wide={exports.length > 0}>
     {exports.length === 0 ? (
       <None what="No exports." />
     ) : (
@@ -213,7 +214,7 @@ const Exports: FC<{ exports: unknown[]; now: number }> = ({ exports, now }) => (
 )
 
 const SigningKeys: FC<{ keys: unknown[] }> = ({ keys }) => (
-  <Card title={`Signing keys (${keys.length})`} id="signing-keys">
+  <Card title={`Signing keys (${keys.length})`} id="signing-keys" wide={keys.some((k) => typeof k !== 'string')}>
     {keys.length === 0 ? (
       <None what="No signing keys: users are signed with the account key." />
     ) : (
@@ -305,20 +306,16 @@ export const ClaimSections: FC<{ claims: ClaimsData; now: number }> = ({ claims,
   const trace = isRecord(nats.trace) ? nats.trace : undefined
   const other = Object.entries(nats).filter(([key]) => !SHOWN.has(key))
   return (
-    <div>
-      <div class="grid">
-        <Limits limits={record(nats.limits)} />
-        <JetStream limits={record(nats.limits)} />
-      </div>
+    <div class="grid">
+      <Limits limits={record(nats.limits)} />
+      <JetStream limits={record(nats.limits)} />
       <Imports imports={list(nats.imports)} />
       <Exports exports={list(nats.exports)} now={now} />
       <SigningKeys keys={list(nats.signing_keys)} />
-      <div class="grid">
-        <Revocations revocations={Object.entries(record(nats.revocations))} now={now} />
-        <Mappings mappings={Object.entries(record(nats.mappings))} />
-      </div>
+      <Revocations revocations={Object.entries(record(nats.revocations))} now={now} />
+      <Mappings mappings={Object.entries(record(nats.mappings))} />
       <AuthCallout authorization={isRecord(nats.authorization) ? nats.authorization : undefined} />
-      <Card title="Other settings" id="other">
+      <Card title="Other settings" id="other" wide>
         <Facts
           rows={[
             ['Tags', tags.length === 0 ? 'none' : tags.map((t) => <span class="badge b-info">{String(t)}</span>)],

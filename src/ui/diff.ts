@@ -69,7 +69,7 @@ export function diffLines(before: readonly string[], after: readonly string[]): 
   return script.reverse()
 }
 
-/** The script with unchanged runs longer than twice `context` folded into gaps. */
+/** The script with unchanged runs far from any change folded into gaps (a gap hides at least two lines). */
 export function fold(script: readonly DiffLine[], context = 3): (DiffLine | DiffGap)[] {
   const near = new Uint8Array(script.length)
   script.forEach((line, i) => {
@@ -77,11 +77,13 @@ export function fold(script: readonly DiffLine[], context = 3): (DiffLine | Diff
     for (let j = Math.max(0, i - context); j <= Math.min(script.length - 1, i + context); j++) near[j] = 1
   })
   const out: (DiffLine | DiffGap)[] = []
-  script.forEach((line, i) => {
-    if (near[i]) return void out.push(line)
-    const last = out.at(-1)
-    if (last?.kind === 'gap') last.lines++
-    else out.push({ kind: 'gap', lines: 1 })
-  })
+  for (let i = 0; i < script.length; ) {
+    let end = i
+    while (end < script.length && !near[end]) end++
+    if (end - i >= 2) out.push({ kind: 'gap', lines: end - i })
+    else if (end > i) out.push(script[i]!)
+    if (end < script.length) out.push(script[end]!)
+    i = end + 1
+  }
   return out
 }

@@ -3,25 +3,15 @@
  * @module
  */
 import type { FC } from 'hono/jsx'
+import type { Finding } from '../checks/index.js'
 import { accountHref, Badge, shortKey } from './layout.js'
-
-export type FindingView = {
-  code: string
-  severity: 'error' | 'warning' | 'info' | string
-  account: string
-  name: string
-  other?: string
-  subject?: string
-  field?: string
-  message: string
-}
 
 export const Severity: FC<{ severity: string }> = ({ severity }) => (
   <Badge tone={severity === 'error' ? 'bad' : severity === 'warning' ? 'warn' : 'info'}>{severity}</Badge>
 )
 
 /** One row per finding; `withAccount` adds the column naming the account it is about. */
-export const FindingTable: FC<{ findings: readonly FindingView[]; withAccount?: boolean; caption?: string }> = ({ findings, withAccount = false, caption }) => (
+export const FindingTable: FC<{ findings: readonly Finding[]; withAccount?: boolean; caption?: string }> = ({ findings, withAccount = false, caption }) => (
   <div class="scroll">
     <table>
       {caption && <caption class="muted">{caption}</caption>}

@@ -3,7 +3,7 @@
  * @module
  */
 import type { FC } from 'hono/jsx'
-import type { HistoryEntry } from '../store/types.js'
+import type { HistoryItem } from '../accounts/overview.js'
 import type { DiffGap, DiffLine } from './diff.js'
 import { Key, When } from './layout.js'
 
@@ -13,19 +13,19 @@ export type Comparison = {
   lines: (DiffLine | DiffGap)[]
 }
 
-const SOURCES: Record<HistoryEntry['source'], string> = { http: 'HTTP push', nats: 'NATS', import: 'import' }
+const SOURCES: Record<HistoryItem['source'], string> = { http: 'HTTP push', nats: 'NATS', import: 'import' }
 
 /** Accepted versions can be compared; a version is named by its `jti` and when it came. */
-function versions(history: readonly HistoryEntry[]): HistoryEntry[] {
+function versions(history: readonly HistoryItem[]): HistoryItem[] {
   const seen = new Set<string>()
   return history.filter((h) => h.event === 'accepted' && !seen.has(h.jti) && seen.add(h.jti))
 }
 
-function versionLabel(entry: HistoryEntry): string {
-  return `${new Date(entry.receivedAt).toISOString().slice(0, 19).replace('T', ' ')} UTC · ${entry.jti.slice(0, 10)}`
+function versionLabel(entry: HistoryItem): string {
+  return `${entry.received_at.slice(0, 19).replace('T', ' ')} UTC · ${entry.jti.slice(0, 10)}`
 }
 
-const VersionSelect: FC<{ name: string; label: string; options: HistoryEntry[]; selected: string }> = ({ name, label, options, selected }) => (
+const VersionSelect: FC<{ name: string; label: string; options: HistoryItem[]; selected: string }> = ({ name, label, options, selected }) => (
   <div>
     <label for={`diff-${name}`}>{label}</label>
     <select id={`diff-${name}`} name={name}>
@@ -38,7 +38,7 @@ const VersionSelect: FC<{ name: string; label: string; options: HistoryEntry[]; 
   </div>
 )
 
-export const Timeline: FC<{ pubkey: string; history: HistoryEntry[]; now: number }> = ({ pubkey, history, now }) => {
+export const Timeline: FC<{ pubkey: string; history: HistoryItem[]; now: number }> = ({ pubkey, history, now }) => {
   const accepted = versions(history)
   return (
     <ol class="timeline">
@@ -46,9 +46,9 @@ export const Timeline: FC<{ pubkey: string; history: HistoryEntry[]; now: number
         const older = accepted[accepted.findIndex((v) => v.jti === entry.jti) + 1]
         return (
           <li class={entry.event}>
-            <strong>{entry.event === 'deleted' ? 'Deleted' : 'Accepted'}</strong> <When ms={entry.receivedAt} now={now} /> via{' '}
+            <strong>{entry.event === 'deleted' ? 'Deleted' : 'Accepted'}</strong> <When ms={Date.parse(entry.received_at)} now={now} /> via{' '}
             {SOURCES[entry.source]}
-            {entry.source !== 'http' && entry.sourceDetail ? ` (${entry.sourceDetail})` : ''}
+            {entry.source_detail ? ` (${entry.source_detail})` : ''}
             <div class="muted">
               jti <span class="mono">{entry.jti}</span> · issued <When seconds={entry.iat} now={now} /> · expires{' '}
               <When seconds={entry.exp} now={now} never="never" /> · signed by <Key value={entry.issuer} short />
@@ -68,7 +68,7 @@ export const Timeline: FC<{ pubkey: string; history: HistoryEntry[]; now: number
   )
 }
 
-export const DiffView: FC<{ pubkey: string; history: HistoryEntry[]; comparison: Comparison | null }> = ({ pubkey, history, comparison }) => {
+export const DiffView: FC<{ pubkey: string; history: HistoryItem[]; comparison: Comparison | null }> = ({ pubkey, history, comparison }) => {
   const accepted = versions(history)
   if (accepted.length < 2) return <p class="muted">Only one version is stored: nothing to compare yet.</p>
   return (

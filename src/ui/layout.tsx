@@ -3,6 +3,7 @@
  * @module
  */
 import type { Child, FC, PropsWithChildren } from 'hono/jsx'
+import type { IssuerKind as Kind } from '../accounts/overview.js'
 import { CLIENT_SCRIPT, STYLE_SHEET } from './assets.js'
 import { relative, utc } from './time.js'
 
@@ -43,7 +44,9 @@ export const Page: FC<PageProps> = ({ title, section, admin, children }) => (
               {label}
             </a>
           ))}
-          <span class="who">{admin ? 'admin' : 'read-only'}</span>
+          <a class="who" href="/ui/sign-in">
+            {admin ? 'admin · sign out' : 'read-only · sign in'}
+          </a>
         </nav>
       </header>
       <main id="main">
@@ -105,3 +108,7 @@ export const Facts: FC<{ rows: [string, Child][] }> = ({ rows }) => (
       ))}
   </dl>
 )
+
+/** Who signed an account: the operator's identity key, one of its signing keys, or neither. */
+export const IssuerKind: FC<{ kind: Kind | null }> = ({ kind }) =>
+  kind === null ? <span class="muted">–</span> : kind === 'untrusted' ? <Badge tone="bad">untrusted key</Badge> : <>{kind === 'operator' ? 'operator' : 'signing key'}</>

@@ -19,12 +19,11 @@ export function utc(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`
 }
 
-/** "in 3 days", "5 minutes ago", "now": the largest whole unit between `ms` and `nowMs`. */
+/** "in 3 days", "5 minutes ago", "now": rounded in the largest unit that the distance reaches. */
 export function relative(ms: number, nowMs: number): string {
   const seconds = Math.round((ms - nowMs) / 1000)
   for (const [unit, size] of UNITS) {
-    const whole = Math.trunc(seconds / size)
-    if (whole !== 0) return RELATIVE.format(whole, unit)
+    if (Math.abs(seconds) >= size) return RELATIVE.format(Math.round(seconds / size), unit)
   }
   return 'now'
 }

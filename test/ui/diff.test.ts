@@ -61,4 +61,11 @@ describe('canonicalJson and fold', () => {
     expect(folded.at(-1)).toEqual({ kind: 'gap', lines: 7 })
     expect(folded.filter((l) => l.kind !== 'gap')).toHaveLength(6)
   })
+
+  it('shows a single unchanged line between two hunks instead of a gap', () => {
+    const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
+    const after = ['A', 'b', 'c', 'd', 'e', 'f', 'G']
+    expect(fold(diffLines(before, after), 2).some((l) => l.kind === 'gap')).toBe(false)
+    expect(fold(diffLines([...before, 'h', 'i', 'j'], [...after, 'h', 'i', 'j']), 1).at(-1)).toEqual({ kind: 'gap', lines: 2 })
+  })
 })

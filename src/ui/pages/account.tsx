@@ -1,33 +1,16 @@
 /** An account's page: summary, claims, raw JWT, history with diffs, findings, fleet state, admin actions. @module */
 import type { FC } from 'hono/jsx'
+import type { AccountDetail } from '../../accounts/overview.js'
 import type { AccountOnServer } from '../../accounts/ports.js'
 import type { ClaimsData } from '../../jwt/types.js'
-import type { HistoryEntry } from '../../store/types.js'
 import { ClaimSections } from '../claims.js'
-import { FindingTable, type FindingView } from '../findings.js'
+import { FindingTable } from '../findings.js'
 import { DiffView, Timeline, type Comparison } from '../history.js'
-import { Badge, Facts, Key, Page, When } from '../layout.js'
-
-export type AccountView = {
-  pubkey: string
-  name: string
-  issuer: string
-  issuerKind: string
-  iat: number
-  exp: number
-  jti: string
-  jwt: string
-  claims: ClaimsData
-}
+import { Badge, Facts, IssuerKind, Key, Page, When } from '../layout.js'
 
 export type AccountPageProps = {
-  account: AccountView
-  /** Newest first; null when the store keeps no history. */
-  history: HistoryEntry[] | null
+  account: AccountDetail
   comparison: Comparison | null
-  findings: readonly FindingView[]
-  /** null: NATS is not configured. */
-  fleet: readonly AccountOnServer[] | null
   admin: boolean
   /** What the last admin action did, shown once. */
   notice?: { text: string; bad?: boolean }
@@ -35,8 +18,8 @@ export type AccountPageProps = {
 }
 
 /** What the delete form asks to be typed: the name, or the key of an account without one. */
-export function confirmationOf(account: Pick<AccountView, 'name' | 'pubkey'>): string {
-  return account.name || account.pubkey
+export function confirmationOf(account: Pick<AccountDetail, 'name' | 'key'>): string {
+  return account.name || account.key
 }
 
 const FleetState: FC<{ fleet: readonly AccountOnServer[] | null; jti: string }> = ({ fleet, jti }) => {
@@ -76,16 +59,16 @@ const FleetState: FC<{ fleet: readonly AccountOnServer[] | null; jti: string }> 
   )
 }
 
-const AdminActions: FC<{ account: AccountView }> = ({ account }) => {
+const AdminActions: FC<{ account: AccountDetail }> = ({ account }) => {
   const confirm = confirmationOf(account)
   return (
     <section class="card" aria-labelledby="admin">
       <h2 id="admin">Admin actions</h2>
       <div class="actions">
-        <form method="post" action={`/ui/accounts/${account.pubkey}/notify`}>
+        <form method="post" action={`/ui/accounts/${account.key}/notify`}>
           <button type="submit">Send the update notification again</button>
         </form>
-        <form method="post" action={`/ui/accounts/${account.pubkey}/delete`} data-confirm={confirm}>
+        <form method="post" action={`/ui/accounts/${account.key}/delete`} data-confirm={confirm}>
           <div>
             <label for="confirm">
               Type <strong class="mono">{confirm}</strong> to delete this account
@@ -101,15 +84,29 @@ const AdminActions: FC<{ account: AccountView }> = ({ account }) => {
   )
 }
 
-export const AccountPage: FC<AccountPageProps> = ({ account, history, comparison, findings, fleet, admin, notice, now }) => (
-  <Page title={account.name || account.pubkey} section="accounts" admin={admin}>
+export const AccountPage: FC<AccountPageProps> = ({ account, comparison, admin, notice, now }) => {
+  const { history, finding_list: findings, fleet } = account
+  return (
+  <Page title={account.name || account.key} section="accounts" admin={admin}>
     <p>
       <a href="/ui/">← Accounts</a>
     </p>
-    <h1>{account.name || '(no name)'}</h1>
+    <h1>
+      {account.name || '(no name)'} {account.status !== 'active' && <Badge tone="bad">{account.status}</Badge>}
+    </h1>
     <p class="sub">
-      <Key value={account.pubkey} />
+      <Key value={account.key} />
     </p>
+    <nav aria-label="On this page">
+      <ul class="toc">
+        <li><a href="#claims">Claims</a></li>
+        <li><a href="#findings">Findings ({findings.length})</a></li>
+        <li><a href="#fleet">Fleet state</a></li>
+        <li><a href="#history">History{history ? ` (${history.length})` : ''}</a></li>
+        <li><a href="#diff">Compare versions</a></li>
+        <li><a href="#jwt">Raw JWT</a></li>
+      </ul>
+    </nav>
     {notice && <p class={notice.bad ? 'notice bad' : 'notice'}>{notice.text}</p>}
     <section class="card" aria-labelledby="summary">
       <h2 id="summary">Summary</h2>
@@ -117,15 +114,15 @@ export const AccountPage: FC<AccountPageProps> = ({ account, history, comparison
         rows={[
           ['Issued', <When seconds={account.iat} now={now} />],
           ['Expires', <When seconds={account.exp} now={now} never="never" />],
-          ['Signed by', <><Key value={account.issuer} short /> ({account.issuerKind})</>],
+          ['Signed by', <><Key value={account.issuer} short /> <IssuerKind kind={account.issuer_kind} /></>],
           ['JWT id (jti)', <span class="mono">{account.jti}</span>],
           ['Findings', findings.length === 0 ? 'none' : <a href="#findings">{findings.length}</a>],
         ]}
       />
     </section>
-    {admin && <AdminActions account={account} />}
-    <h2>Claims</h2>
-    <ClaimSections claims={account.claims} now={now} />
+    {admin && account.status !== 'deleted' && <AdminActions account={account} />}
+    <h2 id="claims">Claims</h2>
+    <ClaimSections claims={account.claims as ClaimsData} now={now} />
     <h2 id="findings">Check findings</h2>
     {findings.length === 0 ? <p class="muted">No findings.</p> : <FindingTable findings={findings} />}
     <h2 id="fleet">Fleet state</h2>
@@ -136,9 +133,9 @@ export const AccountPage: FC<AccountPageProps> = ({ account, history, comparison
     ) : (
       <>
         <h3 id="diff">Compare two versions</h3>
-        <DiffView pubkey={account.pubkey} history={history} comparison={comparison} />
+        <DiffView pubkey={account.key} history={history} comparison={comparison} />
         <h3>Timeline</h3>
-        <Timeline pubkey={account.pubkey} history={history} now={now} />
+        <Timeline pubkey={account.key} history={history} now={now} />
       </>
     )}
     <h2 id="jwt">Raw JWT</h2>
@@ -146,10 +143,11 @@ export const AccountPage: FC<AccountPageProps> = ({ account, history, comparison
       <button type="button" class="copy" data-copy={account.jwt} data-what="JWT">
         Copy JWT
       </button>{' '}
-      <a href={`/jwt/v1/accounts/${account.pubkey}?decode=true`}>decoded as the Go server shows it</a>
+      <a href={`/jwt/v1/accounts/${account.key}?decode=true`}>decoded as the Go server shows it</a>
     </p>
     <pre class="wrap" aria-label="The account JWT">
       {account.jwt}
     </pre>
   </Page>
-)
+  )
+}

@@ -1,24 +1,12 @@
 /** The accounts page: every account, searchable by name or key, sortable, a page at a time. @module */
 import type { FC } from 'hono/jsx'
-import { accountHref, Badge, Key, Page, When } from '../layout.js'
+import type { AccountSummary } from '../../accounts/overview.js'
+import { accountHref, Badge, IssuerKind, Key, Page, When } from '../layout.js'
 
-/** What the list shows of one account. */
-export type AccountRow = {
-  pubkey: string
-  name: string
-  /** 'operator' (its identity key) or 'signing key'. */
-  issuerKind: string
-  iat: number
-  exp: number
-  status: string
-  findings: number
-  drifted: boolean
-}
-
-export type ListQuery = { q: string; status: string; sort: string }
+export type ListQuery = { q: string; status: string }
 
 export type AccountsPageProps = {
-  rows: readonly AccountRow[]
+  rows: readonly AccountSummary[]
   query: ListQuery
   /** How many accounts match (null: not counted). */
   total: number | null
@@ -27,7 +15,6 @@ export type AccountsPageProps = {
   /** This is not the first page. */
   paged: boolean
   statuses: readonly string[]
-  sorts: readonly (readonly [string, string])[]
   /** Accounts expiring within this many seconds get the "expiring soon" badge. */
   expiringWithinSeconds: number
   now: number
@@ -41,7 +28,7 @@ function listHref(query: ListQuery, extra: Record<string, string> = {}): string 
   return search === '' ? '/ui/' : `/ui/?${search}`
 }
 
-const Status: FC<{ row: AccountRow; now: number; soon: number }> = ({ row, now, soon }) => {
+const Status: FC<{ row: AccountSummary; now: number; soon: number }> = ({ row, now, soon }) => {
   const seconds = now / 1000
   const expired = row.exp > 0 && row.exp <= seconds
   return (
@@ -53,11 +40,20 @@ const Status: FC<{ row: AccountRow; now: number; soon: number }> = ({ row, now, 
           {row.findings} finding{row.findings === 1 ? '' : 's'}
         </Badge>
       )}
-      {row.drifted && <Badge tone="bad">drifted</Badge>}
-      {row.status === 'active' && !expired && row.findings === 0 && !row.drifted && <Badge tone="ok">ok</Badge>}
+      {row.drifted > 0 && <Badge tone="bad">drifted</Badge>}
+      {row.status === 'active' && !expired && row.findings === 0 && row.drifted === 0 && <Badge tone="ok">ok</Badge>}
     </>
   )
 }
+
+/** A column the rows of this page can be sorted by (the pages themselves come in key order). */
+const SortHeader: FC<{ label: string; column: number; sorted?: boolean; hideSmall?: boolean }> = ({ label, column, sorted = false, hideSmall = false }) => (
+  <th scope="col" class={hideSmall ? 'hide-sm' : undefined} aria-sort={sorted ? 'ascending' : 'none'}>
+    <button type="button" class="sort" data-sort={column}>
+      {label}
+    </button>
+  </th>
+)
 
 export const AccountsPage: FC<AccountsPageProps> = (props) => {
   const { rows, query, now } = props
@@ -80,16 +76,6 @@ export const AccountsPage: FC<AccountsPageProps> = (props) => {
             ))}
           </select>
         </div>
-        <div>
-          <label for="sort">Sort by</label>
-          <select id="sort" name="sort">
-            {props.sorts.map(([value, label]) => (
-              <option value={value} selected={value === query.sort}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
         <button type="submit">Search</button>
       </form>
       <p class="sub" aria-live="polite">
@@ -97,14 +83,14 @@ export const AccountsPage: FC<AccountsPageProps> = (props) => {
         {props.paged ? ' · a later page' : ''}
       </p>
       <div class="scroll">
-        <table>
+        <table data-sortable>
           <thead>
             <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
+              <SortHeader label="Name" column={0} />
+              <SortHeader label="Key" column={1} sorted />
               <th scope="col" class="hide-sm">Issuer</th>
-              <th scope="col" class="hide-sm">Issued</th>
-              <th scope="col">Expires</th>
+              <SortHeader label="Issued" column={3} hideSmall />
+              <SortHeader label="Expires" column={4} />
               <th scope="col">Status</th>
             </tr>
           </thead>
@@ -118,17 +104,19 @@ export const AccountsPage: FC<AccountsPageProps> = (props) => {
             )}
             {rows.map((row) => (
               <tr>
-                <td>
-                  <a href={accountHref(row.pubkey)}>{row.name || '(no name)'}</a>
+                <td data-value={row.name.toLowerCase()}>
+                  <a href={accountHref(row.key)}>{row.name || '(no name)'}</a>
                 </td>
-                <td>
-                  <Key value={row.pubkey} short />
+                <td data-value={row.key}>
+                  <Key value={row.key} short />
                 </td>
-                <td class="hide-sm">{row.issuerKind}</td>
                 <td class="hide-sm">
+                  <IssuerKind kind={row.issuer_kind} />
+                </td>
+                <td class="hide-sm" data-value={row.iat}>
                   <When seconds={row.iat} now={now} />
                 </td>
-                <td>
+                <td data-value={row.exp === 0 ? Number.MAX_SAFE_INTEGER : row.exp}>
                   <When seconds={row.exp} now={now} never="never" />
                 </td>
                 <td>

@@ -1,14 +1,15 @@
 /** The checks page: every finding of the cross-account checks, grouped by code. @module */
 import type { FC } from 'hono/jsx'
-import { FindingTable, Severity, type FindingView } from '../findings.js'
+import type { Finding } from '../../checks/index.js'
+import { FindingTable, Severity } from '../findings.js'
 import { Page } from '../layout.js'
 
-export type ChecksPageProps = { findings: readonly FindingView[]; admin: boolean }
+export type ChecksPageProps = { findings: readonly Finding[]; admin: boolean }
 
 const SEVERITY_ORDER: Record<string, number> = { error: 0, warning: 1 }
 
 export const ChecksPage: FC<ChecksPageProps> = ({ findings, admin }) => {
-  const groups = new Map<string, FindingView[]>()
+  const groups = new Map<string, Finding[]>()
   for (const finding of findings) groups.set(finding.code, [...(groups.get(finding.code) ?? []), finding])
   const ordered = [...groups].sort(
     ([a, x], [b, y]) => (SEVERITY_ORDER[x[0]!.severity] ?? 2) - (SEVERITY_ORDER[y[0]!.severity] ?? 2) || a.localeCompare(b),
