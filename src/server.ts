@@ -78,6 +78,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   banner.info(`starting nats-accounts, version ${VERSION}`)
   banner.info(`server time is ${new Date().toString()}`)
   const trust = await loadTrust(config, banner)
+  const adminAuth = await loadAdminAuth(config.api, banner)
   const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
   const rawStore = options.store ?? (await openStore(config.store, { writable: true, logger, writer: leader }))
   const accounts = await rawStore.count()
@@ -125,7 +126,6 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       logger,
     })
   }
-  const adminAuth = await loadAdminAuth(config.api, banner)
   const overview = new AccountOverview({ service, logger, expiringWithinSeconds: config.checks.expiringWithinMs / 1000 })
   metrics.watchFindings(() => overview.counts())
   const app = buildApp({
