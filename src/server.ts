@@ -213,7 +213,7 @@ async function readAccountList(overview: AccountOverview, logger: Logger): Promi
     logger.error(`cannot read the store for the account list and checks: ${(err as Error).message}`)
     return
   }
-  logger.info(`account list and checks ready: ${overview.size} accounts in ${Math.round(performance.now() - started)} ms`)
+  logger.debug(`account list and checks ready: ${overview.size} accounts in ${Math.round(performance.now() - started)} ms`)
   const findings = await overview.allFindings()
   if (findings.length === 0) return
   const counts = Object.entries(overview.counts()).filter(([, n]) => n > 0)

@@ -32,7 +32,7 @@ export async function answerPush(
   const { notification } = result
   const findings = (await overview?.pushLines(pubkey)) ?? []
   logger.info(
-    { account: pubkey, name: result.current.name, client, jti: result.current.jti, verdict: result.outcome, notification: notification?.summary, findings: findings.length },
+    { account: pubkey, name: result.current.name, client, jti: result.current.jti, verdict: result.outcome, notification: notification?.summary, findings: findings.length > 0 ? findings.length : undefined },
     'account JWT push',
   )
   // nsc prints every line of a non-empty body; the cross-account findings come after the lines the Go-compatible clients know.
