@@ -12,10 +12,12 @@ import { ACCOUNT_PATH, accountRoutes } from './http/routes/accounts.js'
 import { infoRoutes, type Readiness } from './http/routes/info.js'
 import { packRoutes } from './http/routes/pack.js'
 import type { Metrics } from './metrics.js'
+import { DeleteRequests } from './accounts/delete-request.js'
 import { AccountOverview } from './accounts/overview.js'
 import type { FleetView } from './accounts/ports.js'
 import type { AccountService } from './accounts/service.js'
 import { AdminAuth } from './http/admin-auth.js'
+import { apiRoutes } from './http/routes/api.js'
 import { consoleRoutes } from './ui/routes.js'
 
 export type AppOptions = {
@@ -33,10 +35,10 @@ export type AppOptions = {
   overview?: AccountOverview
   /** Who is an admin. @default nobody */
   adminAuth?: AdminAuth
+  /** Delete requests (shared with NATS). @default one over `service` */
+  deletes?: DeleteRequests
   /** The nats-servers seen (absent without NATS). */
   fleet?: FleetView
-  /** Accounts expiring within this many seconds are flagged. @default 7 days */
-  expiringWithinSeconds?: number
 }
 
 /**
@@ -53,21 +55,24 @@ export function buildApp(options: AppOptions): Hono {
   const { metrics } = options
   const served = options.metricsRoute === false ? undefined : metrics
   const overview = options.overview ?? new AccountOverview({ service, fleet: options.fleet, logger })
+  const adminAuth = options.adminAuth ?? new AdminAuth({})
   const routes = new Hono()
   routes.route('/', infoRoutes(service, { metrics: served, readiness: options.readiness }))
-  routes.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes }))
+  routes.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes, overview }))
   routes.route('/', packRoutes({ service, logger, metrics, maxPack: options.maxPack }))
   routes.route(
     '/',
-    consoleRoutes({
+    apiRoutes({
       service,
       logger,
       overview,
-      admin: options.adminAuth ?? new AdminAuth({}),
+      auth: adminAuth,
+      deletes: options.deletes ?? new DeleteRequests(service),
       fleet: options.fleet,
-      expiringWithinSeconds: options.expiringWithinSeconds,
+      maxBodyBytes: options.maxBodyBytes,
     }),
   )
+  routes.route('/', consoleRoutes({ service, logger, overview, admin: adminAuth, fleet: options.fleet }))
 
   const app = new Hono({ getPath: collapsedPath })
   app.use(goRouter(routeTable(routes.routes, [ACCOUNT_PATH]), metrics && ((...args) => metrics.request(...args))))

@@ -334,8 +334,8 @@ export class AccountOverview {
   }
 
   /** The lines a push answer adds (nsc prints them): the findings about the pushed account and those naming it. */
-  pushLines(pubkey: string): string[] {
-    if (this.#pending !== null) return []
+  async pushLines(pubkey: string): Promise<string[]> {
+    await this.ready()
     return this.findings(pubkey).map((f) => `${f.severity}: ${f.message} [${f.code}]`)
   }
 }

@@ -166,6 +166,21 @@ export class AccountService {
   }
 
   /**
+   * Sends the update notification of the stored JWT again, without the rate limit of
+   * `renotify` (an admin asks: `POST /api/v1/accounts/<key>/notify`).
+   * @throws AccountServerError ERR_NOT_FOUND (no such account), ERR_NOT_IMPLEMENTED (no NATS)
+   */
+  async notifyAgain(pubkey: string): Promise<{ account: StoredAccount; report: NotifyReport }> {
+    assertAccountKey(pubkey)
+    const account = await this.#store.get(pubkey)
+    if (account === null) throw new AccountServerError(ErrorCode.NotFound, pubkey)
+    if (this.#notifications === undefined) {
+      throw new AccountServerError(ErrorCode.NotImplemented, 'NATS is not configured (-nats): there is no nats-server to notify')
+    }
+    return { account, report: await this.#notifications.send(account, 'asked for by an admin') }
+  }
+
+  /**
    * Deletes an account (see `JwtStore.delete`); it stops being served at once.
    * @returns the JWT it held, or null when none was stored
    */

@@ -7,7 +7,7 @@
 import { Hono, type Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { JSX } from 'hono/jsx/jsx-runtime'
-import { ACCOUNT_STATUSES, DEFAULT_EXPIRING_WITHIN_S, type AccountOverview, type AccountStatus } from '../accounts/overview.js'
+import { ACCOUNT_STATUSES, type AccountOverview, type AccountStatus } from '../accounts/overview.js'
 import type { FleetView } from '../accounts/ports.js'
 import type { AccountService } from '../accounts/service.js'
 import { assertAccountKey } from '../accounts/service.js'
@@ -32,8 +32,6 @@ export type ConsoleOptions = {
   /** The nats-servers seen (NATS configured). */
   fleet?: FleetView
   logger: Logger
-  /** Accounts expiring within this many seconds are flagged. @default 7 days */
-  expiringWithinSeconds?: number
 }
 
 /** Accounts per page of the list. */
@@ -53,7 +51,8 @@ const PAGE_HEADERS = {
 /** What a finished admin action tells the account page (a code, so a link cannot put words there). */
 const NOTICES: Record<string, { text: string; bad?: boolean }> = {
   notified: { text: 'The update notification was sent again: its outcome is in the history.' },
-  'not-notified': { text: 'No notification was sent: NATS is not configured, or one was sent less than a second ago.', bad: true },
+  'not-sent': { text: 'The notification was not sent: NATS is not connected (or its user is not in the system account). See the history.', bad: true },
+  'no-nats': { text: 'NATS is not configured (-nats): there is no nats-server to notify.', bad: true },
   deleted: { text: 'The account was deleted: it is no longer served.' },
   'not-deleted': { text: 'Nothing was deleted: the typed confirmation did not match.', bad: true },
 }
@@ -80,7 +79,6 @@ function crossSite(c: Context): boolean {
 export function consoleRoutes(options: ConsoleOptions): Hono {
   const { service, overview, fleet, logger } = options
   const auth = options.admin
-  const expiring = options.expiringWithinSeconds ?? DEFAULT_EXPIRING_WITHIN_S
   const app = new Hono()
 
   /** Whether the viewer is an admin: the API's identities, or the sign-in form's cookie. */
@@ -124,7 +122,7 @@ export function consoleRoutes(options: ConsoleOptions): Hono {
         next={list.next_cursor}
         paged={cursor !== ''}
         statuses={ACCOUNT_STATUSES}
-        expiringWithinSeconds={expiring}
+        expiringWithinSeconds={overview.context().expiringWithinSeconds}
         now={service.now()}
         admin={isAdmin(c)}
       />,
@@ -162,11 +160,11 @@ export function consoleRoutes(options: ConsoleOptions): Hono {
     const refusal = requireAdmin(c)
     if (refusal) return fail(c, refusal)
     try {
-      assertAccountKey(pubkey)
-      const report = await service.renotify(pubkey)
-      logger.info({ account: pubkey, source: 'console' }, report ? `notification sent again: ${report.summary}` : 'notification not sent again')
-      return c.redirect(`/ui/accounts/${pubkey}?done=${report ? 'notified' : 'not-notified'}`, 303)
+      const { account, report } = await service.notifyAgain(pubkey)
+      logger.info({ account: pubkey, jti: account.jti, source: 'console' }, `notification sent again: ${report.summary}`)
+      return c.redirect(`/ui/accounts/${pubkey}?done=${report.sent ? 'notified' : 'not-sent'}`, 303)
     } catch (err) {
+      if (err instanceof AccountServerError && err.code === ErrorCode.NotImplemented) return c.redirect(`/ui/accounts/${pubkey}?done=no-nats`, 303)
       return fail(c, err)
     }
   })
