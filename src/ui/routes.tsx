@@ -101,6 +101,13 @@ export function consoleRoutes(options: ConsoleOptions): Hono {
     return 'refusal' in found ? found.refusal : null
   }
 
+  // With --api-auth the data is for admins only, here as in the API: everyone else is sent to sign in.
+  app.use('/ui/*', async (c, next) => {
+    const open = c.req.path === '/ui/sign-in' || c.req.path === STYLE_SHEET.path || c.req.path === CLIENT_SCRIPT.path
+    if (auth.readsNeedAuth && !open && !isAdmin(c)) return c.redirect('/ui/sign-in', 303)
+    await next()
+  })
+
   app.get(STYLE_SHEET.path, serveAsset(STYLE_SHEET))
   app.get(CLIENT_SCRIPT.path, serveAsset(CLIENT_SCRIPT))
   app.get('/ui', (c) => c.redirect('/ui/', 301))

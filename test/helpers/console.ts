@@ -1,29 +1,20 @@
 /**
- * The web console over real HTTP: the app on a loopback port, a real SQLite store (it keeps the
- * history the diffs need) holding the standard fixture accounts plus a few with more to show.
+ * The web console of a whole server on a loopback port (real HTTP, a real SQLite store: it keeps
+ * the history the diffs need, an admin token file), holding the standard fixture accounts plus
+ * a few with more to show.
  * @module
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { getRequestListener } from '@hono/node-server'
-import { AccountOverview } from '../../src/accounts/overview.js'
-import { AccountService } from '../../src/accounts/service.js'
-import { buildApp } from '../../src/app.js'
-import { AdminAuth } from '../../src/http/admin-auth.js'
-import { sqliteStore } from '../../src/store/drivers/sqlite.js'
-import type { JwtStore } from '../../src/store/types.js'
-import { silentLogger, trustOf } from './app.js'
 import { loadFixtureSet } from './fixtures.js'
 import { mintAccount, newKey, operatorSigningKey } from './mint.js'
+import { startAccountServer } from './server.js'
 import { tempDir } from './tmp.js'
 
 export const ADMIN_TOKEN = 'console-test-admin-token-0123456789'
 
 export type RunningConsole = {
   base: string
-  service: AccountService
-  store: JwtStore
   /** Key of the account named "billing" (exports, JetStream tiers, signing keys). */
   billing: string
   /** Key of the account named "orders" (imports billing's service, and a missing exporter's stream). */
@@ -41,13 +32,15 @@ export async function push(base: string, pubkey: string, jwt: string): Promise<R
 }
 
 export async function startConsole(): Promise<RunningConsole> {
-  const store = await sqliteStore({ file: join(await tempDir('console-'), 'accounts.db') })
-  const service = new AccountService({ store, trust: trustOf('standard') })
-  const overview = new AccountOverview({ service })
-  const app = buildApp({ service, logger: silentLogger, overview, adminAuth: new AdminAuth({ token: ADMIN_TOKEN }) })
-  const server = createServer(getRequestListener(app.fetch))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const dir = await tempDir('console-')
+  const adminTokenFile = join(dir, 'admin-token')
+  await writeFile(adminTokenFile, `${ADMIN_TOKEN}\n`, { mode: 0o600 })
+  const server = await startAccountServer({
+    operator: fixtures.operatorPath,
+    store: { type: 'sqlite', file: join(dir, 'accounts.db') },
+    api: { auth: false, adminTokenFile, adminCertSubjects: [] },
+  })
+  const { base } = server
 
   for (const entry of fixtures.accepted.filter((e) => e.name !== 'R-old')) {
     const answer = await push(base, entry.pubkey, fixtures.jwt(entry))
@@ -97,18 +90,5 @@ export async function startConsole(): Promise<RunningConsole> {
     const answer = await push(base, pubkey, jwt)
     if (answer.status !== 200 && answer.status !== 201) throw new Error(`account ${pubkey}: ${answer.status} ${await answer.text()}`)
   }
-  return {
-    base,
-    service,
-    store,
-    billing: billing.publicKey,
-    orders,
-    sign,
-    async close() {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      overview.close()
-      await store.close()
-    },
-  }
+  return { base, billing: billing.publicKey, orders, sign, close: () => server.stop() }
 }

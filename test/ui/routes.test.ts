@@ -137,6 +137,19 @@ describe('console admin actions', () => {
     expect(await (await app.request(`/ui/accounts/${a1.pubkey}`, { headers: { Cookie: 'nats_accounts_admin=wrong' } })).text()).not.toContain('Delete account')
   })
 
+  it('with --api-auth, sends everyone but an admin to the sign-in page', async () => {
+    const service = new AccountService({ store: memoryStore(), trust: trustOf('standard') })
+    const app = buildApp({ service, logger: silentLogger, adminAuth: new AdminAuth({ token: TOKEN, readsNeedAuth: true }) })
+    for (const path of ['/ui/', `/ui/accounts/${a1.pubkey}`, '/ui/checks', '/ui/fleet']) {
+      const answer = await app.request(path)
+      expect(answer.status).toBe(303)
+      expect(answer.headers.get('Location')).toBe('/ui/sign-in')
+      expect((await app.request(path, { headers: bearer })).status).not.toBe(303)
+    }
+    expect((await app.request('/ui/sign-in')).status).toBe(200)
+    expect((await app.request(STYLE_SHEET.path)).status).toBe(200)
+  })
+
   it('cannot sign in when no admin token is configured', async () => {
     const service = new AccountService({ store: memoryStore(), trust: trustOf('standard') })
     const app = buildApp({ service, logger: silentLogger })

@@ -16,7 +16,8 @@ export const SignInPage: FC<{ admin: boolean; failed: boolean; available: boolea
       <>
         {failed && <p class="notice bad">That is not the admin token.</p>}
         <p class="sub">
-          The token is the content of the server's <code>--admin-token-file</code>. Without it the console is read-only.
+          The token is the content of the server's <code>--admin-token-file</code>. Without it the console is read-only (or, with{' '}
+          <code>--api-auth</code>, closed).
         </p>
         <form method="post" action="/ui/sign-in" class="search">
           <div>
