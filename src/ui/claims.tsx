@@ -6,7 +6,7 @@
 import type { Child, FC } from 'hono/jsx'
 import { isRecord, type JsonObject } from '../jwt/json.js'
 import type { ClaimsData } from '../jwt/types.js'
-import { accountHref, Facts, Key, When } from './layout.js'
+import { accountHref, Facts, Key, Table, When } from './layout.js'
 
 const BYTE_LIMITS = new Set(['data', 'payload', 'mem_storage', 'disk_storage', 'mem_max_stream_bytes', 'disk_max_stream_bytes'])
 const ACCOUNT_LIMITS: [string, string][] = [
@@ -132,19 +132,7 @@ const Imports: FC<{ imports: unknown[] }> = ({ imports }) => (
     {imports.length === 0 ? (
       <None what="No imports." />
     ) : (
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Subject</th>
-              <th scope="col">From account</th>
-              <th scope="col">Local subject</th>
-              <th scope="col">Token</th>
-            </tr>
-          </thead>
-          <tbody>
+      <Table columns={['Name', 'Type', 'Subject', 'From account', 'Local subject', 'Token']}>
             {imports.map((item) => {
               const i = record(item)
               const from = typeof i.account === 'string' ? i.account : ''
@@ -159,9 +147,7 @@ const Imports: FC<{ imports: unknown[] }> = ({ imports }) => (
                 </tr>
               )
             })}
-          </tbody>
-        </table>
-      </div>
+      </Table>
     )}
   </Card>
 )
@@ -171,19 +157,7 @@ const Exports: FC<{ exports: unknown[]; now: number }> = ({ exports, now }) => (
     {exports.length === 0 ? (
       <None what="No exports." />
     ) : (
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Token required</th>
-              <th scope="col">Response</th>
-              <th scope="col">Revocations</th>
-            </tr>
-          </thead>
-          <tbody>
+      <Table columns={['Name', 'Type', 'Subject', 'Token required', 'Response', 'Revocations']}>
             {exports.map((item) => {
               const e = record(item)
               const revoked = Object.entries(record(e.revocations))
@@ -206,9 +180,7 @@ const Exports: FC<{ exports: unknown[]; now: number }> = ({ exports, now }) => (
                 </tr>
               )
             })}
-          </tbody>
-        </table>
-      </div>
+      </Table>
     )}
   </Card>
 )

@@ -4,7 +4,7 @@
  */
 import type { FC } from 'hono/jsx'
 import type { Finding } from '../checks/index.js'
-import { accountHref, Badge, shortKey } from './layout.js'
+import { accountHref, Badge, shortKey, Table } from './layout.js'
 
 export const Severity: FC<{ severity: string }> = ({ severity }) => (
   <Badge tone={severity === 'error' ? 'bad' : severity === 'warning' ? 'warn' : 'info'}>{severity}</Badge>
@@ -12,18 +12,7 @@ export const Severity: FC<{ severity: string }> = ({ severity }) => (
 
 /** One row per finding; `withAccount` adds the column naming the account it is about. */
 export const FindingTable: FC<{ findings: readonly Finding[]; withAccount?: boolean; caption?: string }> = ({ findings, withAccount = false, caption }) => (
-  <div class="scroll">
-    <table>
-      {caption && <caption class="muted">{caption}</caption>}
-      <thead>
-        <tr>
-          <th scope="col">Severity</th>
-          {withAccount ? <th scope="col">Account</th> : <th scope="col">Code</th>}
-          <th scope="col">Finding</th>
-          <th scope="col" class="hide-sm">Other account</th>
-        </tr>
-      </thead>
-      <tbody>
+  <Table columns={['Severity', withAccount ? 'Account' : 'Code', 'Finding', { label: 'Other account', wide: true }]} caption={caption}>
         {findings.map((f) => (
           <tr>
             <td>
@@ -47,7 +36,5 @@ export const FindingTable: FC<{ findings: readonly Finding[]; withAccount?: bool
             <td class="hide-sm">{f.other ? <a href={accountHref(f.other)} class="mono">{shortKey(f.other)}</a> : '–'}</td>
           </tr>
         ))}
-      </tbody>
-    </table>
-  </div>
+  </Table>
 )

@@ -112,3 +112,29 @@ export const Facts: FC<{ rows: [string, Child][] }> = ({ rows }) => (
 /** Who signed an account: the operator's identity key, one of its signing keys, or neither. */
 export const IssuerKind: FC<{ kind: Kind | null }> = ({ kind }) =>
   kind === null ? <span class="muted">–</span> : kind === 'untrusted' ? <Badge tone="bad">untrusted key</Badge> : <>{kind === 'operator' ? 'operator' : 'signing key'}</>
+
+/** A column heading; `wide` ones are hidden on a phone (their cells too, by the class `hide-sm`). */
+export type Column = string | { label: string; wide: true }
+
+/** A scrollable table with plain column headings; the rows are the children. */
+export const Table: FC<PropsWithChildren<{ columns: Column[]; caption?: string }>> = ({ columns, caption, children }) => (
+  <div class="scroll">
+    <table>
+      {caption && <caption class="muted">{caption}</caption>}
+      <thead>
+        <tr>
+          {columns.map((column) =>
+            typeof column === 'string' ? (
+              <th scope="col">{column}</th>
+            ) : (
+              <th scope="col" class="hide-sm">
+                {column.label}
+              </th>
+            ),
+          )}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+)

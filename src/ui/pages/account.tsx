@@ -6,7 +6,7 @@ import type { ClaimsData } from '../../jwt/types.js'
 import { ClaimSections } from '../claims.js'
 import { FindingTable } from '../findings.js'
 import { DiffView, Timeline, type Comparison } from '../history.js'
-import { Badge, Facts, IssuerKind, Key, Page, When } from '../layout.js'
+import { Badge, Facts, IssuerKind, Key, Page, Table, When } from '../layout.js'
 
 export type AccountPageProps = {
   account: AccountDetail
@@ -26,16 +26,7 @@ const FleetState: FC<{ fleet: readonly AccountOnServer[] | null; jti: string }> 
   if (fleet === null) return <p class="muted">NATS is not configured: no nats-server is watched.</p>
   if (fleet.length === 0) return <p class="muted">No nats-server has reported this account yet.</p>
   return (
-    <div class="scroll">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Server</th>
-            <th scope="col">Version it runs (jti)</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
+    <Table columns={['Server', 'Version it runs (jti)', 'State']}>
           {fleet.map((s) => (
             <tr>
               <td>{s.server}</td>
@@ -53,9 +44,7 @@ const FleetState: FC<{ fleet: readonly AccountOnServer[] | null; jti: string }> 
               </td>
             </tr>
           ))}
-        </tbody>
-      </table>
-    </div>
+    </Table>
   )
 }
 

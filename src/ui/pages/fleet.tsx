@@ -1,7 +1,7 @@
 /** The fleet page: the nats-servers seen through the system account, and the drifted accounts. @module */
 import type { FC } from 'hono/jsx'
 import type { FleetServer } from '../../accounts/ports.js'
-import { accountHref, Badge, Page, shortKey, When } from '../layout.js'
+import { accountHref, Badge, Page, shortKey, Table, When } from '../layout.js'
 
 export type DriftedAccount = { pubkey: string; name: string; servers: string[] }
 
@@ -24,19 +24,7 @@ export const FleetPage: FC<FleetPageProps> = ({ servers, drifted, now, admin }) 
           {servers.length} nats-server{servers.length === 1 ? '' : 's'} seen · {drifted.length} drifted account{drifted.length === 1 ? '' : 's'}
         </p>
         <h2>Servers</h2>
-        <div class="scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Version</th>
-                <th scope="col">Cluster</th>
-                <th scope="col">JetStream</th>
-                <th scope="col">Last seen</th>
-                <th scope="col" class="hide-sm">ID</th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table columns={['Name', 'Version', 'Cluster', 'JetStream', 'Last seen', { label: 'ID', wide: true }]}>
               {servers.map((s) => (
                 <tr>
                   <td>{s.name}</td>
@@ -51,22 +39,12 @@ export const FleetPage: FC<FleetPageProps> = ({ servers, drifted, now, admin }) 
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
         <h2>Drifted accounts</h2>
         {drifted.length === 0 ? (
           <p class="muted">Every server runs the stored version of every account it uses.</p>
         ) : (
-          <div class="scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Account</th>
-                  <th scope="col">Servers running an older version</th>
-                </tr>
-              </thead>
-              <tbody>
+          <Table columns={['Account', 'Servers running an older version']}>
                 {drifted.map((d) => (
                   <tr>
                     <td>
@@ -75,9 +53,7 @@ export const FleetPage: FC<FleetPageProps> = ({ servers, drifted, now, admin }) 
                     <td>{d.servers.join(', ')}</td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </Table>
         )}
       </>
     )}
