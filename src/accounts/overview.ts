@@ -84,12 +84,19 @@ export type OverviewOptions = {
 
 export const DEFAULT_EXPIRING_WITHIN_S = 7 * 24 * 3600
 
-/** The smallest index in the sorted `keys` whose key is greater than `key`. */
-function after(keys: readonly string[], key: string): number {
-  let [lo, hi] = [0, keys.length]
+/** One listed account: what it holds (or held, once deleted), in the list's key order. */
+type Row = { facts: AccountFacts; deleted: boolean; lowerName: string }
+
+function rowOf(facts: AccountFacts, deleted = false): Row {
+  return { facts, deleted, lowerName: facts.name.toLowerCase() }
+}
+
+/** The smallest index in `rows` (sorted by key) whose key is greater than `key`. */
+function after(rows: readonly Row[], key: string): number {
+  let [lo, hi] = [0, rows.length]
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (keys[mid]! <= key) lo = mid + 1
+    if (rows[mid]!.facts.pubkey <= key) lo = mid + 1
     else hi = mid
   }
   return lo
@@ -117,10 +124,12 @@ export class AccountOverview {
   readonly #logger: Logger | undefined
   readonly #expiringWithinSeconds: number
   #index = new CheckIndex()
-  /** Every listed key (stored and deleted), sorted: the cursor order. */
-  #keys: string[] = []
-  /** Accounts deleted since start-up: what they held. */
-  readonly #deleted = new Map<string, AccountFacts>()
+  /**
+   * Every listed account (stored, and deleted since start-up or asked for), sorted by key: the
+   * cursor order. A query scans this array, no map lookups.
+   */
+  #rows: Row[] = []
+  readonly #rowsByKey = new Map<string, Row>()
   /** Changes seen since start-up, for stores without history. */
   readonly #changes = new Map<string, LastChange>()
   /** Changes that arrive while the store is being read: applied once it is. */
@@ -146,7 +155,9 @@ export class AccountOverview {
     const accounts: StoredAccount[] = []
     for await (const account of this.#service.reader.list()) accounts.push(account)
     this.#index.load(accounts)
-    this.#keys = accounts.map((a) => a.pubkey).sort()
+    this.#rows = accounts.map((a) => rowOf(this.#index.get(a.pubkey)!)).sort((a, b) => (a.facts.pubkey < b.facts.pubkey ? -1 : 1))
+    this.#rowsByKey.clear()
+    for (const row of this.#rows) this.#rowsByKey.set(row.facts.pubkey, row)
     const pending = this.#pending ?? new Set()
     this.#pending = null
     await Promise.all([...pending].map((pubkey) => this.#reread(pubkey)))
@@ -195,11 +206,13 @@ export class AccountOverview {
   }
 
   #apply(pubkey: string, account: StoredAccount | null, source?: PutSource): void {
-    const previous = this.#index.get(pubkey)
     const { appeared } = this.#index.set(pubkey, account)
-    if (account === null && previous !== undefined) this.#deleted.set(pubkey, previous)
-    if (account !== null) this.#deleted.delete(pubkey)
-    this.#insertKey(pubkey)
+    const facts = this.#index.get(pubkey)
+    if (facts !== undefined) this.#putRow(rowOf(facts))
+    else {
+      const row = this.#rowsByKey.get(pubkey)
+      if (row !== undefined) row.deleted = true
+    }
     if (source !== undefined) {
       const event = account === null ? 'deleted' : 'accepted'
       this.#changes.set(pubkey, { at: iso(this.#service.now()), event, source: source.kind, source_detail: source.kind === 'http' ? '' : (source.detail ?? '') })
@@ -207,20 +220,22 @@ export class AccountOverview {
     for (const f of appeared) this.#logger?.warn({ account: f.account, code: f.code, other: f.other }, `check finding: ${f.message}`)
   }
 
-  #insertKey(pubkey: string): void {
-    const at = after(this.#keys, pubkey)
-    if (this.#keys[at - 1] !== pubkey) this.#keys.splice(at, 0, pubkey)
+  #putRow(row: Row): void {
+    const pubkey = row.facts.pubkey
+    const at = after(this.#rows, pubkey)
+    if (this.#rows[at - 1]?.facts.pubkey === pubkey) this.#rows[at - 1] = row
+    else this.#rows.splice(at, 0, row)
+    this.#rowsByKey.set(pubkey, row)
   }
 
-  #status(pubkey: string, facts: AccountFacts | undefined, nowSeconds: number): AccountStatus {
-    if (facts === undefined) return 'deleted'
-    return facts.exp > 0 && facts.exp <= nowSeconds ? 'expired' : 'active'
+  #status(row: Row, nowSeconds: number): AccountStatus {
+    if (row.deleted) return 'deleted'
+    return row.facts.exp > 0 && row.facts.exp <= nowSeconds ? 'expired' : 'active'
   }
 
-  #summary(pubkey: string, context: CheckContext, drifted: ReadonlyMap<string, number>): AccountSummary | null {
-    const stored = this.#index.get(pubkey)
-    const facts = stored ?? this.#deleted.get(pubkey)
-    if (facts === undefined) return null
+  #summary(row: Row, context: CheckContext, drifted: ReadonlyMap<string, number>): AccountSummary {
+    const { facts } = row
+    const pubkey = facts.pubkey
     const trust = context.trust
     let issuerKind: IssuerKind | null = null
     if (trust !== null) {
@@ -235,9 +250,9 @@ export class AccountOverview {
       iat: facts.iat,
       exp: facts.exp,
       jti: facts.jti,
-      status: this.#status(pubkey, stored, context.nowSeconds),
+      status: this.#status(row, context.nowSeconds),
       last_change: null,
-      findings: stored === undefined ? 0 : this.#index.findings(pubkey, context).length,
+      findings: row.deleted ? 0 : this.#index.findings(pubkey, context).length,
       drifted: drifted.get(pubkey) ?? 0,
     }
   }
@@ -272,25 +287,23 @@ export class AccountOverview {
     const needle = query.q?.trim() ?? ''
     const lower = needle.toLowerCase()
     const upper = needle.toUpperCase()
-    const matches = (pubkey: string): boolean => {
-      if (needle !== '') {
-        const facts = this.#index.get(pubkey) ?? this.#deleted.get(pubkey)
-        if (!pubkey.includes(upper) && !(facts?.name.toLowerCase().includes(lower) ?? false)) return false
-      }
-      return query.status === undefined || this.#status(pubkey, this.#index.get(pubkey), context.nowSeconds) === query.status
-    }
-    const start = query.cursor ? after(this.#keys, query.cursor) : 0
-    const page: string[] = []
+    const { status, limit } = query
+    const now = context.nowSeconds
+    const rows = this.#rows
+    const start = query.cursor ? after(rows, query.cursor) : 0
+    const page: Row[] = []
     let total = 0
     let next: string | null = null
-    this.#keys.forEach((pubkey, i) => {
-      if (!matches(pubkey)) return
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!
+      if (needle !== '' && !row.facts.pubkey.includes(upper) && !row.lowerName.includes(lower)) continue
+      if (status !== undefined && this.#status(row, now) !== status) continue
       total++
-      if (i < start) return
-      if (page.length < query.limit) page.push(pubkey)
-      else next ??= page[page.length - 1]!
-    })
-    const summaries = page.flatMap((pubkey) => this.#summary(pubkey, context, drifted) ?? [])
+      if (i < start) continue
+      if (page.length < limit) page.push(row)
+      else next ??= page[page.length - 1]!.facts.pubkey
+    }
+    const summaries = page.map((row) => this.#summary(row, context, drifted))
     return { accounts: await Promise.all(summaries.map((s) => this.#withLastChange(s))), total, next_cursor: next }
   }
 
@@ -302,9 +315,9 @@ export class AccountOverview {
     const account = stored ?? (await this.#service.reader.deleted(pubkey))
     if (account === null) return null
     // A deletion from before start-up: listed from now on.
-    if (stored === null && !this.#deleted.has(pubkey)) this.#deleted.set(pubkey, factsOf(account))
-    this.#insertKey(pubkey)
-    const summary = await this.#withLastChange(this.#summary(pubkey, context, this.#drifted())!)
+    if (stored === null && this.#rowsByKey.get(pubkey)?.deleted !== true) this.#putRow(rowOf(factsOf(account), true))
+    const row = this.#rowsByKey.get(pubkey) ?? rowOf(factsOf(account))
+    const summary = await this.#withLastChange(this.#summary(row, context, this.#drifted()))
     const history = await this.#history(pubkey)
     return {
       ...summary,
@@ -325,7 +338,7 @@ export class AccountOverview {
   /** Every finding of the store. */
   async allFindings(): Promise<Finding[]> {
     await this.ready()
-    return [...this.#index.all(this.context())]
+    return this.#index.all(this.context())
   }
 
   /** Findings by code (every code, 0 when none): the gauges. */

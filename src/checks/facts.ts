@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeJwt } from '../jwt/decode.js'
-import { isRecord, type JsonObject } from '../jwt/json.js'
+import { isRecord, segmentJson, type JsonObject } from '../jwt/json.js'
 import type { StoredAccount } from '../jwt/types.js'
 
 export type ExportKind = 'stream' | 'service'
@@ -53,12 +53,15 @@ export type AccountFacts = {
 }
 
 const NONE: readonly never[] = Object.freeze([])
+const NONE_RECORDS: JsonObject[] = []
 
 const str = (o: JsonObject, key: string): string => (typeof o[key] === 'string' ? (o[key] as string) : '')
 const num = (o: JsonObject, key: string): number => (typeof o[key] === 'number' ? (o[key] as number) : 0)
 const list = (o: JsonObject, key: string): unknown[] => (Array.isArray(o[key]) ? (o[key] as unknown[]) : [])
-const records = (o: JsonObject, key: string): JsonObject[] => list(o, key).filter(isRecord)
+const records = (o: JsonObject, key: string): JsonObject[] => (Array.isArray(o[key]) ? (o[key] as unknown[]).filter(isRecord) : NONE_RECORDS)
 const kindOf = (o: JsonObject): ExportKind => (o.type === 'service' ? 'service' : 'stream')
+/** Most accounts import and export nothing: they share one empty list. */
+const orNone = <T>(items: T[]): readonly T[] => (items.length === 0 ? NONE : items)
 
 function tokenFacts(token: string): TokenFacts | 'unreadable' {
   try {
@@ -79,19 +82,18 @@ function tokenFacts(token: string): TokenFacts | 'unreadable' {
  * Fields that older nats-servers load without applying them (field-notes.md §1): a JWT that uses
  * them behaves differently on those servers.
  */
-function featuresOf(nats: JsonObject): FeatureUse[] {
-  const used: FeatureUse[] = []
-  const authorization = isRecord(nats.authorization) ? nats.authorization : {}
-  if (list(authorization, 'auth_users').length > 0) used.push({ field: 'authorization', version: '2.10.0' })
-  if (isRecord(nats.trace) && str(nats.trace, 'dest') !== '') used.push({ field: 'trace', version: '2.11.0' })
-  if (str(nats, 'cluster_traffic') !== '') used.push({ field: 'cluster_traffic', version: '2.11.0' })
-  if (records(nats, 'imports').some((i) => i.allow_trace === true)) used.push({ field: 'imports[].allow_trace', version: '2.11.0' })
-  if (records(nats, 'exports').some((e) => e.allow_trace === true)) used.push({ field: 'exports[].allow_trace', version: '2.11.0' })
-  const scoped = records(nats, 'signing_keys')
-  if (scoped.some((k) => isRecord(k.template) && k.template.proxy_required === true)) {
-    used.push({ field: 'signing_keys[].template.proxy_required', version: '2.12.0' })
+function featuresOf(nats: JsonObject, imports: JsonObject[], exports: JsonObject[], authorization: JsonObject): readonly FeatureUse[] {
+  let used: FeatureUse[] | undefined
+  const use = (field: string, version: string) => (used ??= []).push({ field, version })
+  if (list(authorization, 'auth_users').length > 0) use('authorization', '2.10.0')
+  if (isRecord(nats.trace) && str(nats.trace, 'dest') !== '') use('trace', '2.11.0')
+  if (str(nats, 'cluster_traffic') !== '') use('cluster_traffic', '2.11.0')
+  if (imports.some((i) => i.allow_trace === true)) use('imports[].allow_trace', '2.11.0')
+  if (exports.some((e) => e.allow_trace === true)) use('exports[].allow_trace', '2.11.0')
+  if (records(nats, 'signing_keys').some((k) => isRecord(k.template) && k.template.proxy_required === true)) {
+    use('signing_keys[].template.proxy_required', '2.12.0')
   }
-  return used
+  return used ?? NONE
 }
 
 /** Reads an account JWT (stored, so already verified); a JWT that does not decode yields bare facts. */
@@ -104,29 +106,24 @@ export function factsOf(account: StoredAccount): AccountFacts {
     exp: account.exp,
     jti: account.jti,
   }
-  let nats: JsonObject
-  try {
-    const { claims } = decodeJwt(account.jwt)
-    nats = isRecord(claims.nats) ? claims.nats : {}
-  } catch {
-    return { ...base, imports: NONE, exports: NONE, signingKeys: NONE, allowedAccounts: NONE, features: NONE }
-  }
-  const imports = records(nats, 'imports').map((i): ImportFacts => {
-    const token = str(i, 'token')
-    return { account: str(i, 'account'), subject: str(i, 'subject'), kind: kindOf(i), token: token === '' ? null : tokenFacts(token) }
-  })
-  const exports = records(nats, 'exports').map((e): ExportFacts => ({ subject: str(e, 'subject'), kind: kindOf(e), tokenRequired: e.token_req === true }))
-  const signingKeys = list(nats, 'signing_keys').flatMap((k) => (typeof k === 'string' ? [k] : isRecord(k) ? [str(k, 'key')] : []))
+  // The payload alone: a stored JWT was decoded and verified whole when it was accepted.
+  const payload = segmentJson(account.jwt.split('.')[1] ?? '')
+  const claims = 'value' in payload && isRecord(payload.value) ? payload.value : {}
+  const nats = isRecord(claims.nats) ? claims.nats : {}
+  const rawImports = records(nats, 'imports')
+  const rawExports = records(nats, 'exports')
   const authorization = isRecord(nats.authorization) ? nats.authorization : {}
-  const allowedAccounts = list(authorization, 'allowed_accounts').filter((a): a is string => typeof a === 'string')
-  const features = featuresOf(nats)
-  const orNone = <T>(items: T[]): readonly T[] => (items.length === 0 ? NONE : items)
   return {
     ...base,
-    imports: orNone(imports),
-    exports: orNone(exports),
-    signingKeys: orNone(signingKeys),
-    allowedAccounts: orNone(allowedAccounts),
-    features: orNone(features),
+    imports: orNone(
+      rawImports.map((i): ImportFacts => {
+        const token = str(i, 'token')
+        return { account: str(i, 'account'), subject: str(i, 'subject'), kind: kindOf(i), token: token === '' ? null : tokenFacts(token) }
+      }),
+    ),
+    exports: orNone(rawExports.map((e): ExportFacts => ({ subject: str(e, 'subject'), kind: kindOf(e), tokenRequired: e.token_req === true }))),
+    signingKeys: orNone(list(nats, 'signing_keys').flatMap((k) => (typeof k === 'string' ? [k] : isRecord(k) ? [str(k, 'key')] : []))),
+    allowedAccounts: orNone(list(authorization, 'allowed_accounts').filter((a): a is string => typeof a === 'string')),
+    features: featuresOf(nats, rawImports, rawExports, authorization),
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { StoredAccount } from '../jwt/types.js'
 import { factsOf, type AccountFacts } from './facts.js'
-import { crossFindings, FINDING_CODES, timedFindings, type CheckContext, type Finding, type FindingCode } from './rules.js'
+import { addTimedFindings, crossFindings, FINDING_CODES, type CheckContext, type Finding, type FindingCode } from './rules.js'
 
 export { factsOf, type AccountFacts } from './facts.js'
 export { FINDING_CODES, isOlderVersion, named, type CheckContext, type Finding, type FindingCode, type ServerVersion, type Severity } from './rules.js'
@@ -14,7 +14,10 @@ export { FINDING_CODES, isOlderVersion, named, type CheckContext, type Finding, 
 /** What a change did to the stored findings. */
 export type FindingChanges = { appeared: Finding[]; resolved: Finding[] }
 
-function referencesOf(facts: AccountFacts): Set<string> {
+const NO_REFERENCES: ReadonlySet<string> = new Set()
+
+function referencesOf(facts: AccountFacts): ReadonlySet<string> {
+  if (facts.imports.length === 0 && facts.allowedAccounts.length === 0) return NO_REFERENCES
   const refs = new Set<string>()
   for (const i of facts.imports) refs.add(i.account)
   for (const a of facts.allowedAccounts) if (a !== '*') refs.add(a)
@@ -73,7 +76,9 @@ export class CheckIndex {
   findings(pubkey: string, context: CheckContext): Finding[] {
     const facts = this.#facts.get(pubkey)
     if (facts === undefined) return []
-    return [...(this.#cross.get(pubkey) ?? []), ...timedFindings(facts, this.#lookup, context)]
+    const found = [...(this.#cross.get(pubkey) ?? [])]
+    addTimedFindings(facts, this.#lookup, context, found)
+    return found
   }
 
   /** Findings that name this account as the other one (importers, callout accounts). */
@@ -82,11 +87,14 @@ export class CheckIndex {
   }
 
   /** Every finding, in the order the accounts were stored. */
-  *all(context: CheckContext): Generator<Finding> {
+  all(context: CheckContext): Finding[] {
+    const found: Finding[] = []
     for (const facts of this.#facts.values()) {
-      yield* this.#cross.get(facts.pubkey) ?? []
-      yield* timedFindings(facts, this.#lookup, context)
+      const cross = this.#cross.get(facts.pubkey)
+      if (cross !== undefined) found.push(...cross)
+      addTimedFindings(facts, this.#lookup, context, found)
     }
+    return found
   }
 
   /** Findings by code, every code present (0 when none). */

@@ -147,9 +147,11 @@ export function isOlderVersion(version: string, than: string): boolean {
 
 const at = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
 
-/** Findings that depend on the clock, the operator or the fleet: computed when asked, never stored. */
-export function timedFindings(facts: AccountFacts, lookup: Lookup, context: CheckContext): Finding[] {
-  const found: Finding[] = []
+/**
+ * Findings that depend on the clock, the operator or the fleet: computed when asked, never
+ * stored; added to `found` (most accounts have none: nothing is allocated for them).
+ */
+export function addTimedFindings(facts: AccountFacts, lookup: Lookup, context: CheckContext, found: Finding[]): void {
   const now = context.nowSeconds
   if (facts.exp > 0 && facts.exp <= now) {
     found.push(finding('account-expired', facts, `account ${named(facts)} expired at ${at(facts.exp)} and is still stored: nats-servers refuse it`, { field: 'exp' }))
@@ -179,5 +181,4 @@ export function timedFindings(facts: AccountFacts, lookup: Lookup, context: Chec
     const servers = older.map((s) => `${s.name} (${s.version})`).join(', ')
     found.push(finding('feature-needs-newer-server', facts, `account ${named(facts)} sets ${feature.field}, which nats-server applies from ${feature.version}; older servers ignore it: ${servers}`, { field: feature.field }))
   }
-  return found
 }

@@ -47,7 +47,7 @@ export async function runCheck(config: ServerConfig, options: { json: boolean },
     trust,
     servers: [],
   }
-  const findings = [...index.all(context)].sort(byImportance)
+  const findings = index.all(context).sort(byImportance)
   const errors = findings.filter((f) => f.severity === 'error').length
   const warnings = findings.length - errors
   if (options.json) {

@@ -10,6 +10,9 @@ import { loadFixtureSet } from '../helpers/fixtures.js'
 import { mintAccount, mintJwt, newKey, operatorSigningKey, signerFromSeed } from '../helpers/mint.js'
 import { startAccountServer, type RunningAccountServer } from '../helpers/server.js'
 import { tempDir } from '../helpers/tmp.js'
+import { waitFor } from '../helpers/wait.js'
+import { readStoredMeta } from '../../src/jwt/decode.js'
+import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 
 const set = loadFixtureSet('standard')
 const signer = operatorSigningKey(set.dir)
@@ -174,6 +177,21 @@ describe('findings', () => {
     const fixed = mintAccount(exporter.key, signer, { name: 'exporter', iat: Math.floor(Date.now() / 1000) + 1, nats: { exports: [{ subject: 'orders.>', type: 'stream' }] } })
     expect((await push(fixed, exporter.key)).text).toBe('')
     expect((await api('/api/v1/checks?code=import-not-exported')).body!.findings).toEqual([])
+  })
+})
+
+describe('changes made by another process', () => {
+  it('reach the list: an import into the same SQLite file is listed, with its source', async () => {
+    const other = await sqliteStore({ file: storeFile })
+    const key = newKey('account').publicKey
+    const jwt = mintAccount(key, signer, { name: 'imported-elsewhere' })
+    try {
+      await other.put({ ...readStoredMeta(jwt), jwt }, { kind: 'import', detail: 'backup.pack' })
+    } finally {
+      await other.close()
+    }
+    const listed = await waitFor(async () => (await api('/api/v1/accounts?q=imported-elsewhere')).body!.accounts[0], { timeoutMs: 10_000, message: 'the imported account listed' })
+    expect(listed).toMatchObject({ key, status: 'active', last_change: { source: 'import', source_detail: 'backup.pack' } })
   })
 })
 
