@@ -69,37 +69,19 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
   if (flags.nats !== undefined) config.nats.servers = flags.nats.split(',').map((u) => u.trim()).filter(Boolean)
   if (flags.creds !== undefined) config.nats.credentials = expandHome(flags.creds)
   if (flags.hostPort !== undefined) {
-    const { host, port } = parseHostPort(flags.hostPort)
+    const { host, port } = parsedFlag('', () => parseHostPort(flags.hostPort!))
     config.http.host = host
     config.http.port = port
   }
   if (flags.metricsHostPort !== undefined) config.metrics.listen = flags.metricsHostPort
   if (flags.trace) config.logging.level = 'trace'
   else if (flags.debug) config.logging.level = 'debug'
-  if (flags.workers !== undefined) {
-    try {
-      config.workers = workerCount(flags.workers)
-    } catch (err) {
-      throw new UsageError(`--workers: ${(err as Error).message}`)
-    }
-  }
-  if (flags.clockSkew !== undefined) {
-    try {
-      config.clockSkewMs = parseDurationMs(flags.clockSkew)
-    } catch (err) {
-      throw new UsageError(`--clock-skew: ${(err as Error).message}`)
-    }
-  }
+  if (flags.workers !== undefined) config.workers = parsedFlag('--workers: ', () => workerCount(flags.workers!))
+  if (flags.clockSkew !== undefined) config.clockSkewMs = parsedFlag('--clock-skew: ', () => parseDurationMs(flags.clockSkew!))
   if (flags.apiAuth) config.api.auth = true
   if (flags.adminTokenFile !== undefined) config.api.adminTokenFile = expandHome(flags.adminTokenFile)
   if (flags.adminCertSubjects !== undefined) config.api.adminCertSubjects = flags.adminCertSubjects.split(';').map((s) => s.trim()).filter(Boolean)
-  if (flags.expiringWithin !== undefined) {
-    try {
-      config.checks.expiringWithinMs = parseDurationMs(flags.expiringWithin)
-    } catch (err) {
-      throw new UsageError(`--expiring-within: ${(err as Error).message}`)
-    }
-  }
+  if (flags.expiringWithin !== undefined) config.checks.expiringWithinMs = parsedFlag('--expiring-within: ', () => parseDurationMs(flags.expiringWithin!))
   if (flags.logFormat !== undefined) {
     if (flags.logFormat !== 'text' && flags.logFormat !== 'json') {
       throw new UsageError(`--log-format is text or json, not "${flags.logFormat}"`)
@@ -107,6 +89,15 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
     config.logging.format = flags.logFormat
   }
   return config
+}
+
+/** A flag value that cannot be parsed is a usage error (exit 2), whatever the parser throws. */
+function parsedFlag<T>(prefix: string, parse: () => T): T {
+  try {
+    return parse()
+  } catch (err) {
+    throw new UsageError(prefix + (err as Error).message)
+  }
 }
 
 /** Defaults < config file (`-c`, or NATS_ACCOUNTS_CONFIG) < environment < flags. */
