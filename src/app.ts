@@ -18,6 +18,7 @@ import type { FleetView } from './accounts/ports.js'
 import type { AccountService } from './accounts/service.js'
 import { AdminAuth } from './http/admin-auth.js'
 import { apiRoutes } from './http/routes/api.js'
+import { consoleRoutes } from './ui/routes.js'
 
 export type AppOptions = {
   service: AccountService
@@ -54,6 +55,7 @@ export function buildApp(options: AppOptions): Hono {
   const { metrics } = options
   const served = options.metricsRoute === false ? undefined : metrics
   const overview = options.overview ?? new AccountOverview({ service, fleet: options.fleet, logger })
+  const adminAuth = options.adminAuth ?? new AdminAuth({})
   const routes = new Hono()
   routes.route('/', infoRoutes(service, { metrics: served, readiness: options.readiness }))
   routes.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes, overview }))
@@ -64,12 +66,13 @@ export function buildApp(options: AppOptions): Hono {
       service,
       logger,
       overview,
-      auth: options.adminAuth ?? new AdminAuth({}),
+      auth: adminAuth,
       deletes: options.deletes ?? new DeleteRequests(service),
       fleet: options.fleet,
       maxBodyBytes: options.maxBodyBytes,
     }),
   )
+  routes.route('/', consoleRoutes({ service, logger, overview, admin: adminAuth, fleet: options.fleet }))
 
   const app = new Hono({ getPath: collapsedPath })
   app.use(goRouter(routeTable(routes.routes, [ACCOUNT_PATH]), metrics && ((...args) => metrics.request(...args))))

@@ -12,10 +12,10 @@ const MAX_LINES = 450
 
 /** Lower layers, and what they must never import. */
 const FORBIDDEN: Record<string, readonly string[]> = {
-  errors: ['http', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'jwt', 'store', 'checks'],
-  jwt: ['http', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'store', 'checks'],
-  store: ['http', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'checks'],
-  checks: ['http', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'log', 'metrics'],
+  errors: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'jwt', 'store', 'checks'],
+  jwt: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'store', 'checks'],
+  store: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'checks'],
+  checks: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'log', 'metrics'],
 }
 
 type Source = { file: string; text: string }

@@ -77,6 +77,11 @@ export class AdminAuth {
     return this.#tokenDigest !== null || this.#subjects.size > 0
   }
 
+  /** Whether `token` is the admin token (what the console's sign-in form was given). */
+  acceptsToken(token: string): boolean {
+    return this.#tokenDigest !== null && timingSafeEqual(digest(token), this.#tokenDigest)
+  }
+
   identify(c: Context): Identification {
     const header = c.req.header('Authorization')
     if (header !== undefined) {
