@@ -63,6 +63,8 @@ type Connection = {
   idleSince: number
   timer: NodeJS.Timeout | null
   ended: boolean
+  /** With `-V`: logs the trace lines of the answers in the next write. */
+  traced: ((err?: Error | null) => void) | undefined
 }
 
 export function socketPath(options: SocketPathOptions): SocketPath {
@@ -72,7 +74,7 @@ export function socketPath(options: SocketPathOptions): SocketPath {
   const open = new Set<Connection>()
 
   function accept(socket: Socket): void {
-    const conn: Connection = { socket, unread: null, busy: false, idleSince: performance.now(), timer: null, ended: false }
+    const conn: Connection = { socket, unread: null, busy: false, idleSince: performance.now(), timer: null, ended: false, traced: undefined }
     open.add(conn)
     conn.timer = setTimeout(checkIdle, readTimeoutMs, conn)
     conn.timer.unref()
@@ -124,7 +126,7 @@ export function socketPath(options: SocketPathOptions): SocketPath {
     const { socket } = conn
     const buffer = conn.unread
     let at = 0
-    let corked = false
+    const out: Buffer[] = []
     let stop: 'handOver' | 'load' | null = null
     let request: Request | null = null
     while (buffer !== null && at < buffer.length) {
@@ -143,16 +145,14 @@ export function socketPath(options: SocketPathOptions): SocketPath {
         stop = 'load'
         break
       }
-      if (!corked) {
-        socket.cork()
-        corked = true
-      }
-      answer(conn, request, entry)
+      out.push(answer(request, entry, conn))
       at = end + HEAD_END.length
     }
     conn.unread = buffer === null || at >= buffer.length ? null : buffer.subarray(at)
-    if (corked) {
-      socket.uncork()
+    if (out.length > 0) {
+      // One write per batch of pipelined answers: one syscall, as for a single answer.
+      socket.write(out.length === 1 ? out[0]! : Buffer.concat(out), conn.traced)
+      conn.traced = undefined
       conn.idleSince = performance.now()
     }
     if (stop === 'handOver') return giveAway(conn, conn.unread!)
@@ -185,30 +185,31 @@ export function socketPath(options: SocketPathOptions): SocketPath {
     Promise.resolve(found).then(resume, resume)
   }
 
-  function answer(conn: Connection, request: Request, entry: CachedAccount): void {
+  /** The answer's bytes: head and body in one buffer. */
+  function answer(request: Request, entry: CachedAccount, conn: Connection): Buffer {
     const started = observe ? performance.now() : 0
     const { method, origin } = request
     const built = accountAnswer(entry, service.now(), method, request.ifNoneMatch)
     addCors(built.headers, origin, method, true)
     const body = method === 'HEAD' ? null : (built.body as Buffer | null)
     const head = frame(built.status, built.headers, server.keepAliveTimeout)
-    const { socket } = conn
-    if (logger.isLevelEnabled('trace')) {
-      const fields = { method, path: request.url, status: built.status, bytes: body?.length ?? 0 }
-      const written = (err?: Error | null) => {
-        const ms = Math.round((performance.now() - started) * 100) / 100
-        logger.trace(err ? { ...fields, ms, aborted: true } : { ...fields, ms }, 'request')
-      }
-      if (body === null) socket.write(head, 'latin1', written)
-      else {
-        socket.write(head, 'latin1')
-        socket.write(body, written)
-      }
-    } else {
-      socket.write(head, 'latin1')
-      if (body !== null) socket.write(body)
-    }
+    const bytes = Buffer.allocUnsafe(head.length + (body?.length ?? 0))
+    bytes.write(head, 0, 'latin1')
+    body?.copy(bytes, head.length)
     observe?.(method, built.status, (performance.now() - started) / 1000)
+    if (logger.isLevelEnabled('trace')) traceOnWrite(conn, { method, path: request.url, status: built.status, bytes: body?.length ?? 0 }, started)
+    return bytes
+  }
+
+  /** `-V`: the request's line once its answer is written, as node:http's requests are traced. */
+  function traceOnWrite(conn: Connection, fields: { method: string; path: string; status: number; bytes: number }, started: number): void {
+    const begun = started || performance.now()
+    const previous = conn.traced
+    conn.traced = (err) => {
+      previous?.(err)
+      const ms = Math.round((performance.now() - begun) * 100) / 100
+      logger.trace(err ? { ...fields, ms, aborted: true } : { ...fields, ms }, 'request')
+    }
   }
 
   function giveAway(conn: Connection, unread: Buffer): void {
