@@ -18,6 +18,7 @@ import type { StoredAccount } from '../../src/jwt/types.js'
 import { mintAccount } from '../../test/helpers/mint.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { mib, mintFleet, randomAccountKey, tempDir, type Fleet } from './lib.js'
+import { measureReads, readsSection } from './reads.js'
 import { loadDirectory, median, need, startNginx, stop, waitUntilServing, wrk as runWrk, type Sample, type WrkOptions } from './servers.js'
 
 const { values: opts } = parseArgs({
@@ -200,6 +201,8 @@ need('wrk', 'wrk')
 need('nginx', 'nginx-light')
 const results = []
 for (const size of SIZES) results.push(await bench(size))
+const readOptions = { sizes: SIZES, runs: RUNS, seconds: SECONDS, workers: WORKERS, connections: CONNECTIONS }
+const reads = await measureReads(readOptions)
 
 /** nginx -v prints to stderr, wrk --version exits 1: take whatever it printed first. */
 const version = (cmd: string, args: string[]) => {
@@ -241,6 +244,7 @@ for (const [i, { startup, rss }] of results.entries()) {
     lines.push(`| ${fmt(SIZES[i]!)} | ${store} | ${fmt(startup[store]!)} ms | ${mib(serving.total)} | ${mib(serving.largest)} | ${mib(afterPosts.total)} | ${mib(afterPosts.largest)} |`)
   }
 }
+lines.push('', ...readsSection(reads, readOptions))
 const report = `${lines.join('\n')}\n`
 await writeFile(opts.out, report)
 console.log(report)
