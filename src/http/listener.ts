@@ -38,25 +38,33 @@ type IdleTracking = (socket: Socket, firstTimeoutMs: number) => void
  * request head is parsed, and again from each response's end until the next head.
  */
 function closeIdleConnections(server: Server, timeoutMs: number): IdleTracking {
-  const state = new WeakMap<Socket, { timer: NodeJS.Timeout | null; inFlight: number }>()
-  const arm = (socket: Socket, entry: { timer: NodeJS.Timeout | null }, ms: number) => {
-    entry.timer = setTimeout(() => socket.destroy(), ms)
+  type Entry = { timer: NodeJS.Timeout | null; inFlight: number; idleSince: number }
+  const state = new WeakMap<Socket, Entry>()
+  // Checked lazily: a request only counts and stamps; the timer re-arms itself for what is left.
+  const check = (socket: Socket, entry: Entry) => {
+    const left = entry.inFlight > 0 ? timeoutMs : entry.idleSince + timeoutMs - performance.now()
+    if (left <= 0) {
+      entry.timer = null
+      socket.destroy()
+      return
+    }
+    entry.timer = setTimeout(check, left, socket, entry)
     entry.timer.unref()
   }
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const entry = state.get(req.socket)
     if (entry === undefined) return
-    if (entry.timer !== null) clearTimeout(entry.timer)
-    entry.timer = null
     entry.inFlight++
     res.once('close', () => {
-      if (--entry.inFlight === 0 && !req.socket.destroyed) arm(req.socket, entry, timeoutMs)
+      entry.inFlight--
+      entry.idleSince = performance.now()
     })
   })
   return (socket, firstTimeoutMs) => {
-    const entry = { timer: null, inFlight: 0 }
+    const entry: Entry = { timer: null, inFlight: 0, idleSince: performance.now() - (timeoutMs - firstTimeoutMs) }
     state.set(socket, entry)
-    arm(socket, entry, firstTimeoutMs)
+    entry.timer = setTimeout(check, firstTimeoutMs, socket, entry)
+    entry.timer.unref()
     socket.once('close', () => entry.timer !== null && clearTimeout(entry.timer))
     lingerOnClose(socket, timeoutMs)
   }
