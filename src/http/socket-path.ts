@@ -57,8 +57,8 @@ type Connection = {
   socket: Socket
   /** Received, not yet answered or handed over. */
   unread: Buffer | null
-  /** A store read or a full write buffer holds the next request. */
-  busy: boolean
+  /** What holds the next request: a store read, or answers the client has not read yet. */
+  waiting: 'load' | 'drain' | null
   /** When the last answer went out (or the connection opened): the read timeout runs from here. */
   idleSince: number
   timer: NodeJS.Timeout | null
@@ -74,7 +74,7 @@ export function socketPath(options: SocketPathOptions): SocketPath {
   const open = new Set<Connection>()
 
   function accept(socket: Socket): void {
-    const conn: Connection = { socket, unread: null, busy: false, idleSince: performance.now(), timer: null, ended: false, traced: undefined }
+    const conn: Connection = { socket, unread: null, waiting: null, idleSince: performance.now(), timer: null, ended: false, traced: undefined }
     open.add(conn)
     conn.timer = setTimeout(checkIdle, readTimeoutMs, conn)
     conn.timer.unref()
@@ -93,7 +93,7 @@ export function socketPath(options: SocketPathOptions): SocketPath {
 
   /** The read timeout, checked lazily: answers only move `idleSince`, the timer re-arms itself. */
   function checkIdle(conn: Connection): void {
-    const left = conn.busy ? readTimeoutMs : conn.idleSince + readTimeoutMs - performance.now()
+    const left = conn.waiting !== null ? readTimeoutMs : conn.idleSince + readTimeoutMs - performance.now()
     if (left <= 0) {
       conn.timer = null
       conn.socket.destroy()
@@ -105,12 +105,12 @@ export function socketPath(options: SocketPathOptions): SocketPath {
 
   function onData(conn: Connection, chunk: Buffer): void {
     conn.unread = conn.unread === null ? chunk : Buffer.concat([conn.unread, chunk])
-    if (!conn.busy) serve(conn)
+    if (conn.waiting === null) serve(conn)
   }
 
   function onDrain(conn: Connection): void {
-    if (!conn.busy || conn.socket.writableNeedDrain) return
-    conn.busy = false
+    if (conn.waiting !== 'drain' || conn.socket.writableNeedDrain) return
+    conn.waiting = null
     conn.idleSince = performance.now()
     conn.socket.resume()
     serve(conn)
@@ -118,7 +118,7 @@ export function socketPath(options: SocketPathOptions): SocketPath {
 
   function onEnd(conn: Connection): void {
     conn.ended = true
-    if (!conn.busy) serve(conn)
+    if (conn.waiting === null) serve(conn)
   }
 
   /** Answers every complete request in `unread`, in order, until one is not this path's. */
@@ -160,17 +160,17 @@ export function socketPath(options: SocketPathOptions): SocketPath {
     if (conn.ended) return conn.unread === null ? void socket.end() : giveAway(conn, conn.unread)
     if (socket.writableNeedDrain) {
       // As node:http does: a client that does not read its answers is not read either.
-      conn.busy = true
+      conn.waiting = 'drain'
       socket.pause()
     }
   }
 
   /** An account not cached: one store read, then the request is served again (or handed over). */
   function load(conn: Connection, request: Request): void {
-    conn.busy = true
+    conn.waiting = 'load'
     conn.socket.pause()
     const resume = () => {
-      conn.busy = false
+      conn.waiting = null
       if (conn.socket.destroyed) return
       if (service.cached(request.key) === undefined) return giveAway(conn, conn.unread!)
       conn.socket.resume()
@@ -220,7 +220,7 @@ export function socketPath(options: SocketPathOptions): SocketPath {
     let rest = unread
     for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) rest = Buffer.concat([rest, chunk])
     const left = Math.max(1, conn.idleSince + readTimeoutMs - performance.now())
-    handOver(socket, rest, conn.ended, conn.busy ? readTimeoutMs : left)
+    handOver(socket, rest, conn.ended, conn.waiting !== null ? readTimeoutMs : left)
   }
 
   /** A head this path answers exactly, or null; `complete` false: its lines so far. */
@@ -289,7 +289,7 @@ export function socketPath(options: SocketPathOptions): SocketPath {
   }
 
   function closeIdle(): void {
-    for (const conn of open) if (!conn.busy && conn.unread === null) conn.socket.end()
+    for (const conn of open) if (conn.waiting === null && conn.unread === null) conn.socket.end()
   }
 
   function closeAll(): void {
