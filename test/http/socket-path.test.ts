@@ -57,6 +57,19 @@ describe('the socket path', () => {
     expect(seen.text.split(set.jwt(second!)).length - 1).toBe(26)
   })
 
+  it('stops reading a client that does not read its answers, and answers all once it does', { timeout: 30_000 }, async () => {
+    const { port } = await serverWith(10_000)
+    const { socket, seen } = await open(port)
+    socket.pause()
+    const count = 6000
+    const all = Buffer.from(get(first!.pubkey).repeat(count) + get(second!.pubkey, 'Connection: close\r\n'))
+    // The answers (about 5 MB) outgrow the socket buffers while this client reads nothing until
+    // all its requests are sent: the server must stop and wait for it.
+    socket.write(all, () => socket.resume())
+    await seen.closed
+    expect(statuses(seen.text)).toEqual(Array(count + 1).fill(200))
+  })
+
   it('answers stored accounts not cached yet, then more on the same connection', { timeout: 15_000 }, async () => {
     const { port, server } = await serverWith(5000)
     server.service.forget(null)
