@@ -109,7 +109,11 @@ const UNUSUAL = [
  */
 const EXPECT_CONTINUE = 'Expect: 100-continue\r\n'
 
-/** Header lines node:http refuses. */
+/**
+ * Header lines node:http refuses. (Not `Transfer-Encoding: chunked` without a body: node:http
+ * then waits for one, and whether its 408 or the read timeout's silent close ends the wait is a
+ * race between two timers of one length.)
+ */
 const REFUSED = [
   'X-Folded: a\r\n b\r\n',
   'Bad Header: x\r\n',
@@ -118,7 +122,6 @@ const REFUSED = [
   'X-Bare: lf\n',
   ':no-name\r\n',
   `X-Long: ${'a'.repeat(17000)}\r\n`,
-  'Transfer-Encoding: chunked\r\n',
   'Content-Length: 1, 2\r\n',
 ]
 
