@@ -172,7 +172,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       const secure = http.tls.cert !== ''
       const fast = fastPath({ service, logger, maxBodyBytes: config.http.maxBodyBytes, metrics, overview })
       void readAccountList(overview, banner)
-      const main = await listenMain(http, app, fast, logger)
+      const main = await listenMain(http, app, fast, { service, logger, metrics })
       servers.push(main.server)
       const { host, port } = main
       const scheme = secure ? 'https' : 'http'

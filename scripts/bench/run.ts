@@ -7,19 +7,20 @@
  * --workers 2 (the production setting the README recommends).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
-import { availableParallelism, cpus, totalmem } from 'node:os'
+import { readFileSync } from 'node:fs'
+import { rm, writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { readStoredMeta } from '../../src/jwt/decode.js'
 import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 import type { StoredAccount } from '../../src/jwt/types.js'
 import { mintAccount } from '../../test/helpers/mint.js'
-import { waitFor } from '../../test/helpers/wait.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { kvBench } from './kv.js'
 import { mib, mintFleet, randomAccountKey, tempDir, type Fleet } from './lib.js'
+import { measureReads, readsSection } from './reads.js'
+import { loadDirectory, median, need, startNginx, stop, waitUntilServing, wrk as runWrk, type Sample, type WrkOptions } from './servers.js'
 
 const { values: opts } = parseArgs({
   options: {
@@ -40,47 +41,9 @@ const POSTS = 60_000
 const POSTS_PER_RUN = Math.floor(POSTS / RUNS)
 const CLI = new URL('../../../dist/cli.js', import.meta.url).pathname
 
-type Sample = { rps: number; p50: number; p99: number; non2xx: number }
 type Row = { store: string; size: number; case: string; sample: Sample; nginx?: Sample; rss?: number }
 
-function need(tool: string, pkg: string): void {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' })
-  } catch {
-    if (process.getuid?.() === 0) {
-      console.error(`installing ${pkg} (Debian package)...`)
-      execFileSync('sh', ['-c', `apt-get update -qq && apt-get install -y -qq ${pkg}`], { stdio: 'inherit' })
-    } else {
-      throw new Error(`${tool} is needed: apt-get install ${pkg}`)
-    }
-  }
-}
-
-function milliseconds(text: string): number {
-  const match = /([\d.]+)(us|ms|s)/.exec(text)!
-  const value = Number(match[1])
-  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value
-}
-
-/** One wrk run: `-t1 -c50 -d<s>s --latency`, optionally with a Lua script and a header. */
-function wrk(url: string, options: { script?: string; header?: string; offset?: number; seconds?: number } = {}): Sample {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${options.seconds ?? SECONDS}s`, '--latency']
-  if (options.script) args.push('-s', options.script)
-  if (options.header) args.push('-H', options.header)
-  args.push(url)
-  if (options.offset !== undefined) args.push('--', String(options.offset))
-  const out = execFileSync('wrk', args, { encoding: 'utf8' })
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1])
-  const p50 = milliseconds(/\s50%\s+(\S+)/.exec(out)![1]!)
-  const p99 = milliseconds(/\s99%\s+(\S+)/.exec(out)![1]!)
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0)
-  return { rps, p50, p99, non2xx }
-}
-
-function median(samples: Sample[]): Sample {
-  const sorted = [...samples].sort((a, b) => a.rps - b.rps)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
+const wrk = (url: string, options: Partial<WrkOptions> = {}) => runWrk(url, { seconds: SECONDS, connections: CONNECTIONS, ...options })
 
 function runs(fn: () => Sample, warmUp: () => unknown = fn): Sample {
   warmUp() // fills caches (ours and the page cache), lets the JIT settle
@@ -106,12 +69,6 @@ function rssOf(pid: number): { total: number; largest: number } {
   return { total, largest }
 }
 
-/** Polls `url` until it answers (connection refused until the server listens). */
-async function waitUntilServing(url: string, accept: (status: number) => boolean, what: string): Promise<void> {
-  // A short interval: the start-up time is measured with this poll.
-  await waitFor(() => fetch(url).then((res) => accept(res.status), () => false), { timeoutMs: 60_000, intervalMs: 10, message: what })
-}
-
 async function startOurs(args: string[], probeKey: string): Promise<{ child: ChildProcess; base: string; startupMs: number }> {
   const port = await freePort()
   const started = performance.now()
@@ -122,52 +79,6 @@ async function startOurs(args: string[], probeKey: string): Promise<{ child: Chi
   const base = `http://127.0.0.1:${port}`
   await waitUntilServing(`${base}/jwt/v1/accounts/${probeKey}`, (status) => status === 200, 'nats-accounts to serve')
   return { child, base, startupMs: performance.now() - started }
-}
-
-async function startNginx(dir: string): Promise<{ child: ChildProcess; base: string }> {
-  const port = await freePort()
-  const prefix = await tempDir('nats-accounts-nginx-')
-  // The store's files are 0600: nginx's workers must run as their owner.
-  const user = process.getuid?.() === 0 ? 'user root;\n' : ''
-  // Cached descriptors count against the open-file limit (20,000 here): keep room for sockets.
-  await writeFile(join(prefix, 'nginx.conf'), `${user}worker_processes ${availableParallelism()};
-worker_rlimit_nofile 20000;
-daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  open_file_cache max=15000 inactive=60s;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi;
-  scgi_temp_path ${prefix}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    location ~ "^/jwt/v1/accounts/(A[A-Z2-7]{53}([A-Z2-7]{2}))$" {
-      default_type application/jwt;
-      alias ${dir}/$2/$1.jwt;
-    }
-  }
-}
-`)
-  const child = spawn('nginx', ['-c', join(prefix, 'nginx.conf'), '-p', prefix], { stdio: 'ignore' })
-  const base = `http://127.0.0.1:${port}`
-  await waitUntilServing(`${base}/`, (status) => status > 0, 'nginx')
-  return { child, base }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  })
 }
 
 /** Lua for wrk: GETs of random keys from a file, or POSTs of the lines `<key> <jwt>` in turn. */
@@ -206,14 +117,6 @@ end
   await writeFile(scripts.postNew, postScript('new.txt'))
   await writeFile(scripts.postReissued, postScript('reissued.txt'))
   return scripts
-}
-
-async function loadDirectory(dir: string, accounts: StoredAccount[]): Promise<void> {
-  for (const account of accounts) {
-    const shard = join(dir, account.pubkey.slice(-2))
-    if (!existsSync(shard)) await mkdir(shard, { recursive: true, mode: 0o700 })
-    await writeFile(join(shard, `${account.pubkey}.jwt`), account.jwt, { mode: 0o600 })
-  }
 }
 
 async function loadSqlite(file: string, accounts: StoredAccount[]): Promise<void> {
@@ -299,6 +202,8 @@ need('wrk', 'wrk')
 need('nginx', 'nginx-light')
 const results = []
 for (const size of SIZES) results.push(await bench(size))
+const readOptions = { sizes: SIZES, runs: RUNS, seconds: SECONDS, workers: WORKERS, connections: CONNECTIONS }
+const reads = await measureReads(readOptions)
 
 /** nginx -v prints to stderr, wrk --version exits 1: take whatever it printed first. */
 const version = (cmd: string, args: string[]) => {
@@ -341,6 +246,7 @@ for (const [i, { startup, rss }] of results.entries()) {
   }
 }
 lines.push(...(await kvBench({ accounts: Math.max(...SIZES), seconds: SECONDS, runs: RUNS, workers: WORKERS })))
+lines.push('', ...readsSection(reads, readOptions))
 const report = `${lines.join('\n')}\n`
 await writeFile(opts.out, report)
 console.log(report)

@@ -18,8 +18,8 @@ import type { Hono } from 'hono'
 import { parseHostPort } from '../config/flags.js'
 import type { ServerConfig } from '../config/types.js'
 import { ConfigError } from '../errors.js'
-import type { Logger } from '../log/logger.js'
 import type { Metrics } from '../metrics.js'
+import { socketPath, type SocketPathOptions } from './socket-path.js'
 import { TEXT_HEADERS } from './status.js'
 import { traceRequests } from './trace.js'
 
@@ -30,33 +30,44 @@ export type Listening = { server: Server; host: string; port: number }
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void
 
+/** Starts the read timeout of a new connection (`firstTimeoutMs`: left of one already running). */
+type IdleTracking = (socket: Socket, firstTimeoutMs: number) => void
+
 /**
  * Closes connections that have no request in progress for `timeoutMs`: from accept until a
  * request head is parsed, and again from each response's end until the next head.
  */
-function closeIdleConnections(server: Server, timeoutMs: number, event: 'connection' | 'secureConnection'): void {
-  const state = new WeakMap<Socket, { timer: NodeJS.Timeout | null; inFlight: number }>()
-  const arm = (socket: Socket, entry: { timer: NodeJS.Timeout | null }) => {
-    entry.timer = setTimeout(() => socket.destroy(), timeoutMs)
+function closeIdleConnections(server: Server, timeoutMs: number): IdleTracking {
+  type Entry = { timer: NodeJS.Timeout | null; inFlight: number; idleSince: number }
+  const state = new WeakMap<Socket, Entry>()
+  // Checked lazily: a request only counts and stamps; the timer re-arms itself for what is left.
+  const check = (socket: Socket, entry: Entry) => {
+    const left = entry.inFlight > 0 ? timeoutMs : entry.idleSince + timeoutMs - performance.now()
+    if (left <= 0) {
+      entry.timer = null
+      socket.destroy()
+      return
+    }
+    entry.timer = setTimeout(check, left, socket, entry)
     entry.timer.unref()
   }
-  server.on(event, (socket: Socket) => {
-    const entry = { timer: null, inFlight: 0 }
-    state.set(socket, entry)
-    arm(socket, entry)
-    socket.once('close', () => entry.timer !== null && clearTimeout(entry.timer))
-    lingerOnClose(socket, timeoutMs)
-  })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const entry = state.get(req.socket)
     if (entry === undefined) return
-    if (entry.timer !== null) clearTimeout(entry.timer)
-    entry.timer = null
     entry.inFlight++
     res.once('close', () => {
-      if (--entry.inFlight === 0 && !req.socket.destroyed) arm(req.socket, entry)
+      entry.inFlight--
+      entry.idleSince = performance.now()
     })
   })
+  return (socket, firstTimeoutMs) => {
+    const entry: Entry = { timer: null, inFlight: 0, idleSince: performance.now() - (timeoutMs - firstTimeoutMs) }
+    state.set(socket, entry)
+    entry.timer = setTimeout(check, firstTimeoutMs, socket, entry)
+    entry.timer.unref()
+    socket.once('close', () => entry.timer !== null && clearTimeout(entry.timer))
+    lingerOnClose(socket, timeoutMs)
+  }
 }
 
 /**
@@ -105,8 +116,11 @@ async function listen(server: Server, host: string, port: number, what: string):
   return { server, host: host === '' ? '127.0.0.1' : host, port: (server.address() as AddressInfo).port }
 }
 
-/** An HTTP(S) server with the configured timeouts and TLS. */
-function createServer(http: ServerConfig['http'], listener: RequestListener): Server {
+/**
+ * An HTTP(S) server with the configured timeouts and TLS. With `ownConnections` its connections
+ * are not given to node:http: the caller does, through the returned function.
+ */
+function createServer(http: ServerConfig['http'], listener: RequestListener, ownConnections = false): { server: Server; toNode: IdleTracking } {
   const timeoutMs = http.readTimeoutMs
   const timeouts = {
     requestTimeout: timeoutMs,
@@ -119,31 +133,78 @@ function createServer(http: ServerConfig['http'], listener: RequestListener): Se
   const server = secure
     ? createHttpsServer({ ...tlsOptions(http.tls), ...timeouts, handshakeTimeout: timeoutMs }, listener)
     : createHttpServer(timeouts, listener)
-  closeIdleConnections(server, timeoutMs, secure ? 'secureConnection' : 'connection')
-  return server
+  const track = closeIdleConnections(server, timeoutMs)
+  if (!ownConnections) {
+    server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => track(socket, timeoutMs))
+    return { server, toNode: track }
+  }
+  const nodeListeners = server.listeners('connection') as ((socket: Socket) => void)[]
+  server.removeAllListeners('connection')
+  const toNode: IdleTracking = (socket, firstTimeoutMs) => {
+    for (const listener of nodeListeners) listener.call(server, socket)
+    track(socket, firstTimeoutMs)
+  }
+  return { server, toNode }
 }
 
-/** The main listener: `fast` answers what it can, the app the rest; `-V` traces both alike. */
+export type MainOptions = Pick<SocketPathOptions, 'service' | 'logger' | 'metrics'> & {
+  /** Answer the resolver's reads below node:http (never with TLS). @default true */
+  socketPath?: boolean
+}
+
+/**
+ * The main listener: the socket path answers the resolver's reads and gives node:http every
+ * connection it does not take; there `fast` answers what it can, the app the rest; `-V` traces
+ * all three alike.
+ */
 export function listenMain(
   http: ServerConfig['http'],
   app: Hono,
   fast: (req: IncomingMessage, res: ServerResponse) => boolean,
-  logger: Logger,
+  options: MainOptions,
 ): Promise<Listening> {
+  const { socketPath: reads = true, ...parts } = options
   const slow = getRequestListener(app.fetch)
-  const server = createServer(
+  const below = reads && http.tls.cert === ''
+  const { server, toNode } = createServer(
     http,
-    traceRequests(logger, (req, res) => {
+    traceRequests(parts.logger, (req, res) => {
       if (!fast(req, res)) void slow(req, res)
     }),
+    below,
   )
+  if (below) {
+    const path = socketPath({
+      ...parts,
+      server,
+      readTimeoutMs: http.readTimeoutMs,
+      handOver(socket, unread, ended, timeoutMs) {
+        toNode(socket, timeoutMs)
+        if (unread.length > 0) socket.emit('data', unread)
+        if (ended) socket.emit('end')
+        socket.resume()
+      },
+    })
+    server.on('connection', (socket: Socket) => path.accept(socket))
+    // Stopping (server.close, then closeAllConnections after the grace) reaches both paths.
+    const closeIdle = server.closeIdleConnections.bind(server)
+    const closeAll = server.closeAllConnections.bind(server)
+    server.closeIdleConnections = () => {
+      closeIdle()
+      path.closeIdle()
+    }
+    server.closeAllConnections = () => {
+      closeAll()
+      path.closeAll()
+    }
+  }
   return listen(server, http.host, http.port, '')
 }
 
 /** `GET /metrics` (and HEAD) on an address of its own; everything else is 404. */
 export function listenMetrics(http: ServerConfig['http'], address: string, metrics: Metrics): Promise<Listening> {
   const { host, port } = parseHostPort(address)
-  const server = createServer({ ...http, host, port }, (req, res) => {
+  const { server } = createServer({ ...http, host, port }, (req, res) => {
     const path = (req.url ?? '').split('?')[0]
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404, TEXT_HEADERS).end('404 page not found\n')
