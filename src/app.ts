@@ -12,6 +12,7 @@ import { ACCOUNT_PATH, accountRoutes } from './http/routes/accounts.js'
 import { infoRoutes, type Readiness } from './http/routes/info.js'
 import { packRoutes } from './http/routes/pack.js'
 import type { Metrics } from './metrics.js'
+import type { FleetView } from './accounts/ports.js'
 import type { AccountService } from './accounts/service.js'
 
 export type AppOptions = {
@@ -25,6 +26,8 @@ export type AppOptions = {
   maxPack?: number
   /** Serve `/metrics` here (false: it has a listener of its own). @default true */
   metricsRoute?: boolean
+  /** With NATS: the nats-servers and the versions they run (`fleet/`). */
+  fleet?: FleetView
 }
 
 /**

@@ -13,6 +13,7 @@ import { isStale } from './accounts/refusals.js'
 import { AccountService } from './accounts/service.js'
 import { buildApp } from './app.js'
 import { ClusterBridge, joinCluster, type WorkerChannel } from './cluster/bridge.js'
+import { FleetMonitor } from './fleet/monitor.js'
 import type { ServerConfig } from './config/types.js'
 import { AccountServerError, ConfigError, describeError } from './errors.js'
 import { fastPath } from './http/fast-path.js'
@@ -34,6 +35,8 @@ export type AccountServer = {
   app: Hono
   service: AccountService
   metrics: Metrics
+  /** With NATS, in the process that leads: the fleet scan (servers, what they run, drift). */
+  fleet?: FleetMonitor
   /** Starts listening; resolves with the address nats-server should use. */
   start(): Promise<{ host: string; port: number; resolverUrl: string }>
   /**
@@ -83,10 +86,15 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   const bridge = cluster && new ClusterBridge(cluster.channel, cluster.worker, (keys) => cache.forget(keys))
   const metrics = new Metrics({ store: rawStore, nats: nats ?? undefined, cluster: bridge && (() => bridge.metrics()) })
   const store = instrumentStore(rawStore, metrics)
-  const notifier = nats ? new Notifier(nats, logger, { windowMs: config.nats.notifyWindowMs, stallMs: config.nats.notifyStallMs }) : undefined
+  const natsNotifier = nats ? new Notifier(nats, logger, { windowMs: config.nats.notifyWindowMs, stallMs: config.nats.notifyStallMs }) : undefined
+  // The leader alone scans the fleet: one scan's requests, however many workers serve HTTP.
+  const fleet = nats && leader ? fleetMonitor(nats, store, config, logger) : undefined
+  if (fleet) metrics.watchFleet(fleet)
+  const notifier = natsNotifier && fleet ? fleet.watch(natsNotifier) : natsNotifier
   // Workers check JWTs in parallel; the leader alone writes, so newest-wins and group commits
   // stay in one process.
   const notifications = notifier && new Notifications(notifier, store, { logger, metrics })
+  if (fleet && notifications) fleet.resyncWith((account) => notifications.send(account, 'a nats-server runs an older version (fleet scan)'))
   const writer = bridge?.leader === false ? bridge : new LocalWriter({ store, cache, invalidation: bridge, notifications, logger })
   const service = new AccountService({
     store,
@@ -128,6 +136,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     maxBodyBytes: config.http.maxBodyBytes,
     maxPack: config.maxPack,
     metricsRoute: config.metrics.listen === '',
+    fleet,
   })
   const servers: Server[] = []
 
@@ -135,6 +144,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     app,
     service,
     metrics,
+    fleet,
     async start() {
       const { http } = config
       const secure = http.tls.cert !== ''
@@ -180,6 +190,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
         logger.info('http server stopped')
       }
       peer?.close()
+      fleet?.close()
       await nats?.close()
       service.close()
       await store.close()
@@ -220,6 +231,11 @@ async function loadTrust(config: ServerConfig, logger: Logger): Promise<Operator
     return { ...trust, systemAccount }
   }
   return trust
+}
+
+function fleetMonitor(nats: NatsLink, store: JwtStore, config: ServerConfig, logger: Logger): FleetMonitor {
+  const { fleetIntervalMs, autoResync, fleetRate } = config.nats
+  return new FleetMonitor(nats, store, logger, { intervalMs: fleetIntervalMs, autoResync, scan: { ratePerSecond: fleetRate } })
 }
 
 /** The NATS link, with its credentials read now: a missing creds file stops start-up. */

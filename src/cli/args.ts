@@ -35,6 +35,7 @@ Options:
   --log-format text|json  readable lines (default) or JSON lines
   -nats <url[,url]>     NATS servers: update notifications and the NATS resolver protocol
   -creds <file>         NATS credentials of a system-account user
+  --auto-resync         with -nats: notify accounts again when a nats-server runs an older version (default: report only)
   -D                    debug logging
   -V                    trace logging: one line per request (method, path, status, bytes, ms)
   -DV                   debug and trace logging
@@ -67,6 +68,7 @@ export const OPTIONS = {
   'metrics-hp': { type: 'string' },
   nats: { type: 'string' },
   creds: { type: 'string' },
+  'auto-resync': { type: 'boolean' },
   primary: { type: 'string' },
   D: { type: 'boolean' },
   V: { type: 'boolean' },
@@ -131,6 +133,7 @@ const APPLIES_TO: Partial<Record<OptionName, readonly string[]>> = {
   'dry-run': ['import', 'export'],
   format: ['export'],
   'system-account': ['export --format config'],
+  'auto-resync': ['serve'],
 }
 
 function commandLine(command: Command): string {
@@ -193,6 +196,7 @@ function flagsOf(v: ParsedValues): CliFlags {
     nats: v.nats,
     creds: v.creds,
     primary: v.primary,
+    autoResync: v['auto-resync'] ?? false,
     debug: Boolean(v.D || v.DV),
     trace: Boolean(v.V || v.DV),
     dump: v.dump ?? false,

@@ -25,6 +25,7 @@ export type CliFlags = {
   nats?: string
   creds?: string
   primary?: string
+  autoResync: boolean
   debug: boolean
   trace: boolean
   dump: boolean
@@ -63,6 +64,7 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
   // The Go server took one URL; a comma-separated list is what nats-server clients accept too.
   if (flags.nats !== undefined) config.nats.servers = flags.nats.split(',').map((u) => u.trim()).filter(Boolean)
   if (flags.creds !== undefined) config.nats.credentials = expandHome(flags.creds)
+  if (flags.autoResync) config.nats.autoResync = true
   if (flags.hostPort !== undefined) {
     const { host, port } = parseHostPort(flags.hostPort)
     config.http.host = host

@@ -75,6 +75,12 @@ export type NatsConfig = {
   packIntervalMs: number
   /** Bound of the LOOKUP asked on a GET miss; 0 disables the fallback. @default 500 ms */
   lookupTimeoutMs: number
+  /** Time between fleet scans (which JWT each nats-server runs); 0 scans only when NATS connects. @default 300000 ms */
+  fleetIntervalMs: number
+  /** Per-account requests per second of a fleet scan, at most. @default 100 */
+  fleetRate: number
+  /** Notify drifted accounts again after each fleet scan (otherwise drift is only reported). @default false */
+  autoResync: boolean
 }
 
 export const DEFAULT_SQLITE_FILE = './data/accounts.db'
@@ -106,6 +112,9 @@ export function defaultConfig(): ServerConfig {
       notifyStallMs: 100,
       packIntervalMs: 60_000,
       lookupTimeoutMs: 500,
+      fleetIntervalMs: 300_000,
+      fleetRate: 100,
+      autoResync: false,
     },
   }
 }

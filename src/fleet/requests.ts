@@ -1,0 +1,92 @@
+/**
+ * What the fleet scan asks nats-server (2.9 and later) as a user of the system account:
+ * - `$SYS.REQ.SERVER.PING`: every server answers its STATSZ, whose `server` block names it
+ *   (`name`, `id`, `ver`, `cluster`, `jetstream`);
+ * - `$SYS.REQ.SERVER.PING.ACCOUNTZ` with `{}`: every server lists the accounts it holds
+ *   (`data.accounts`, including `$G`);
+ * - `$SYS.REQ.SERVER.<id>.ACCOUNTZ` with `{"account": key}`: that server alone answers with
+ *   `data.account_detail.decoded_jwt` (the JWT it applied), or `error` "Account … does not exist"
+ *   when it does not hold the account. nats-server does not load an account to answer this.
+ * @module
+ */
+import type { NatsConnection } from '@nats-io/transport-node'
+import type { FleetServer } from '../accounts/ports.js'
+import { isAccountKey } from '../jwt/nkeys.js'
+
+/** The version of an account a server applied. */
+export type Applied = { jti: string; iat: number }
+
+type ServerBlock = { name?: unknown; id?: unknown; ver?: unknown; cluster?: unknown; jetstream?: unknown }
+type Reply = {
+  server?: ServerBlock
+  data?: { accounts?: unknown; account_detail?: { decoded_jwt?: { jti?: unknown; iat?: unknown } } } | null
+  error?: { description?: unknown }
+}
+
+function parse(body: string): Reply | null {
+  try {
+    const reply = JSON.parse(body) as unknown
+    return typeof reply === 'object' && reply !== null ? (reply as Reply) : null
+  } catch {
+    return null
+  }
+}
+
+/** The server that sent a system-account reply or event, or null when it names none. */
+export function serverOf(reply: Reply | null, seenAt: number): FleetServer | null {
+  const block = reply?.server
+  if (typeof block?.id !== 'string' || block.id === '') return null
+  return {
+    name: typeof block.name === 'string' && block.name !== '' ? block.name : block.id,
+    id: block.id,
+    version: typeof block.ver === 'string' ? block.ver : '',
+    cluster: typeof block.cluster === 'string' && block.cluster !== '' ? block.cluster : null,
+    jetstream: block.jetstream === true,
+    lastSeen: seenAt,
+  }
+}
+
+/** The server named by an event's payload (STATSZ events carry the same block as PING replies). */
+export function serverOfEvent(body: string): FleetServer | null {
+  return serverOf(parse(body), Date.now())
+}
+
+/**
+ * Every server that answers a STATSZ ping within the window: the gathering stops `stallMs`
+ * after the last answer (the number of servers is what this finds out).
+ */
+export async function pingServers(nc: NatsConnection, maxWaitMs: number, stallMs: number): Promise<FleetServer[]> {
+  const found = new Map<string, FleetServer>()
+  const replies = await nc.requestMany('$SYS.REQ.SERVER.PING', '', { strategy: 'stall', stall: stallMs, maxWait: maxWaitMs })
+  for await (const reply of replies) {
+    const server = serverOf(parse(reply.string()), Date.now())
+    if (server !== null) found.set(server.id, server)
+  }
+  return [...found.values()]
+}
+
+/** The account keys each server holds, by server id; gathering ends once `expected` servers answered. */
+export async function accountsHeld(nc: NatsConnection, expected: number, maxWaitMs: number): Promise<Map<string, string[]>> {
+  const held = new Map<string, string[]>()
+  if (expected === 0) return held
+  const replies = await nc.requestMany('$SYS.REQ.SERVER.PING.ACCOUNTZ', '{}', { strategy: 'count', maxMessages: expected, maxWait: maxWaitMs })
+  for await (const reply of replies) {
+    const body = parse(reply.string())
+    const id = body?.server?.id
+    const accounts = body?.data?.accounts
+    if (typeof id !== 'string' || !Array.isArray(accounts)) continue
+    held.set(id, accounts.filter((key): key is string => typeof key === 'string' && isAccountKey(key)))
+  }
+  return held
+}
+
+/**
+ * The version of `pubkey` that server `serverId` applied; null when it does not hold it.
+ * @throws the client's error when the server does not answer in time
+ */
+export async function appliedVersion(nc: NatsConnection, serverId: string, pubkey: string, timeoutMs: number): Promise<Applied | null> {
+  const reply = await nc.request(`$SYS.REQ.SERVER.${serverId}.ACCOUNTZ`, JSON.stringify({ account: pubkey }), { timeout: timeoutMs })
+  const claims = parse(reply.string())?.data?.account_detail?.decoded_jwt
+  if (typeof claims?.jti !== 'string') return null
+  return { jti: claims.jti, iat: typeof claims.iat === 'number' ? claims.iat : 0 }
+}
