@@ -3,8 +3,8 @@
  * nats-accounts was down shows up as drift after start-up) and every `intervalMs`; the
  * holders of an account asked again after each of its notifications; servers' STATSZ events
  * keep `lastSeen` fresh and their SHUTDOWN events remove them. With `autoResync`, drifted
- * accounts are notified again after each scan; otherwise drift is only reported. Scans and
- * re-checks run one at a time, in order.
+ * accounts are notified again after each scan; otherwise drift is only reported. Scans run one
+ * at a time; re-checks do not wait for a scan (they share its request budget).
  * @module
  */
 import type { NatsConnection } from '@nats-io/transport-node'
@@ -76,7 +76,7 @@ export class FleetMonitor implements FleetView {
     return {
       notify: async (account) => {
         const report = await notifier.notify(account)
-        if (report.sent) this.#enqueue((nc) => this.#scanner.recheck(nc, account.pubkey))
+        if (report.sent) void this.#recheck(account.pubkey)
         return report
       },
     }
@@ -86,30 +86,34 @@ export class FleetMonitor implements FleetView {
   scanSoon(): void {
     if (this.#scanQueued) return
     this.#scanQueued = true
-    this.#enqueue(async (nc) => {
-      const result = await this.#scanner.scan(nc)
-      this.#lastScan = result
-      this.#report(result)
-      if (this.#options.autoResync && this.#resync) await this.#resyncDrifted()
-    }, true)
-  }
-
-  /** Resolves once the queued scans and re-checks are done. */
-  settled(): Promise<void> {
-    return this.#queue
-  }
-
-  #enqueue(task: (nc: NatsConnection) => Promise<void>, isScan = false): void {
     this.#queue = this.#queue.then(async () => {
-      if (isScan) this.#scanQueued = false
+      this.#scanQueued = false
       const nc = this.#link.connection
       if (nc === null || this.#closed) return
       try {
-        await task(nc)
+        const result = await this.#scanner.scan(nc)
+        this.#lastScan = result
+        this.#report(result)
+        if (this.#options.autoResync && this.#resync) await this.#resyncDrifted()
       } catch (err) {
         this.#logger.warn(`fleet scan failed: ${(err as Error).message}; the next scan tries again`)
       }
     })
+  }
+
+  /** Resolves once the scans queued so far are done. */
+  settled(): Promise<void> {
+    return this.#queue
+  }
+
+  async #recheck(pubkey: string): Promise<void> {
+    const nc = this.#link.connection
+    if (nc === null || this.#closed) return
+    try {
+      await this.#scanner.recheck(nc, pubkey)
+    } catch (err) {
+      this.#logger.warn({ account: pubkey }, `fleet re-check failed: ${(err as Error).message}; the next scan tries again`)
+    }
   }
 
   #report(result: ScanResult): void {

@@ -164,7 +164,8 @@ export class FleetScanner {
       if (stored !== null && applied.jti === stored.jti) entry.current.push(id)
       else (entry.other ??= new Map()).set(id, applied)
     }
-    this.snapshot.record(pubkey, entry)
+    // A re-check that ended meanwhile knows better than this (older) look.
+    if (this.snapshot.entry(pubkey) === previous) this.snapshot.record(pubkey, entry)
   }
 }
 

@@ -102,7 +102,9 @@ async function newSetup(): Promise<Setup> {
 describe('fleet and drift with a two-server cluster', () => {
   it('lists the servers; a server that missed an update is drifted (view and gauge) until the account is notified again', async () => {
     const setup = await newSetup()
-    const server = await accountServer(setup, { fleetIntervalMs: 300 })
+    // No periodic scans: the test asks for each one, so that only the re-check after a
+    // notification can clear the drift at the end.
+    const server = await accountServer(setup, { fleetIntervalMs: 0 })
     for (const name of ['SYS', 'A1']) expect((await post(server, keyOf(name), jwtOf(name))).status).toBe(202)
     const { a, b, cutRoute, restoreRoute } = await cluster(setup)
     const fleet = server.fleet!
@@ -110,7 +112,9 @@ describe('fleet and drift with a two-server cluster', () => {
     await connectTo(a, set.credsPath('A1'))
     await connectTo(b, set.credsPath('A1'))
     const first = readStoredMeta(jwtOf('A1')).jti
-    await waitFor(() => jtiOn(fleet, 'A') === first && jtiOn(fleet, 'B') === first, { ...WAIT, message: 'both servers seen running A1' })
+    const scanUntil = (seen: () => boolean, message: string) =>
+      waitFor(() => seen() || void server.fleet!.scanSoon(), { ...WAIT, message })
+    await scanUntil(() => jtiOn(fleet, 'A') === first && jtiOn(fleet, 'B') === first, 'both servers seen running A1')
 
     const servers = fleet.servers()
     expect(servers.map((s) => [s.name, s.version, s.cluster, s.jetstream])).toEqual([
@@ -123,7 +127,7 @@ describe('fleet and drift with a two-server cluster', () => {
     expect(await gauge(server, 'nats_accounts_fleet_drifted_accounts')).toBe(0)
 
     await cutRoute()
-    await waitFor(() => fleet.servers().length === 1, { ...WAIT, message: 'B out of sight while its route is down' })
+    await scanUntil(() => fleet.servers().length === 1, 'B out of sight while its route is down')
     const second = await a1Version(1)
     // Stored, and applied by A alone (B is out of reach).
     const pushed = await post(server, A1, second)
@@ -131,7 +135,7 @@ describe('fleet and drift with a two-server cluster', () => {
     expect(await pushed.text()).toMatch(/notified 1 nats-server: 1 updated/)
     await restoreRoute()
     const secondJti = readStoredMeta(second).jti
-    await waitFor(() => fleet.drifted().length === 1 || undefined, { ...WAIT, message: 'B seen drifted' })
+    await scanUntil(() => fleet.drifted().length === 1, 'B seen drifted')
     expect(fleet.drifted()).toEqual([{ pubkey: A1, servers: ['B'] }])
     expect(fleet.account(A1).map((s) => [s.server, s.jti, s.drifted])).toEqual([
       ['A', secondJti, false],
@@ -141,12 +145,16 @@ describe('fleet and drift with a two-server cluster', () => {
 
     // Drift is reported (logged once the scan ends), not touched: a later scan still finds it.
     const scans = server.fleet!.lastScan
-    await waitFor(() => server.fleet!.lastScan !== scans || undefined, { ...WAIT, message: 'another scan' })
+    await scanUntil(() => server.fleet!.lastScan !== scans, 'another scan')
     expect(fleet.drifted()).toHaveLength(1)
     expect(server.logs()).toMatch(/1 accounts run an older version than stored: \w+ on B; notify them again/)
 
+    await server.fleet!.settled()
+    const lastScan = server.fleet!.lastScan
     expect((await fetch(`${server.base}/jwt/v1/accounts/${A1}?notify=true`)).status).toBe(200)
     await waitFor(() => fleet.drifted().length === 0, { ...WAIT, message: 'drift gone after the notification' })
+    // No scan ran: the holders of A1 were asked again after its notification.
+    expect(server.fleet!.lastScan).toBe(lastScan)
     expect(jtiOn(fleet, 'B')).toBe(secondJti)
     expect(await gauge(server, 'nats_accounts_fleet_drifted_accounts')).toBe(0)
   }, 120_000)
