@@ -100,7 +100,7 @@ async function newSetup(): Promise<Setup> {
 }
 
 describe('fleet and drift with a two-server cluster', () => {
-  it('lists the servers; a server that missed an update is drifted (view and gauge) until the account is notified again', async () => {
+  it('lists the servers; one that missed an update is drifted (view, gauge, log) until the account is notified again; one that shuts down leaves', async () => {
     const setup = await newSetup()
     // No periodic scans: the test asks for each one, so that only the re-check after a
     // notification can clear the drift at the end.
@@ -157,6 +157,12 @@ describe('fleet and drift with a two-server cluster', () => {
     expect(server.fleet!.lastScan).toBe(lastScan)
     expect(jtiOn(fleet, 'B')).toBe(secondJti)
     expect(await gauge(server, 'nats_accounts_fleet_drifted_accounts')).toBe(0)
+
+    // A server that shuts down says so ($SYS.SERVER.<id>.SHUTDOWN): it leaves the list at once.
+    await b.stop()
+    await waitFor(() => fleet.servers().length === 1, { ...WAIT, message: 'B gone after its shutdown event' })
+    expect(fleet.servers().map((s) => s.name)).toEqual(['A'])
+    expect(server.fleet!.lastScan).toBe(lastScan)
   }, 120_000)
 
   it('finds drift at start-up when the store changed while nats-accounts was down; --auto-resync fixes it', async () => {

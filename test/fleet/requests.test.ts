@@ -1,0 +1,94 @@
+/**
+ * The fleet scan against one real nats-server 2.9 (JetStream, no cluster), and what it does
+ * with replies that are not what nats-server sends: a system-account user answering the
+ * census subjects with junk, with a made-up server and with entries that are not account keys.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readStoredMeta } from '../../src/jwt/decode.js'
+import { scanFleet } from '../../src/fleet/scan.js'
+import { memoryStore } from '../../src/store/drivers/memory.js'
+import { loadFixtureSet, memoryResolverConfig, natsServerOperatorConfig } from '../helpers/fixtures.js'
+import { startNatsServer, type NatsServer } from '../helpers/nats-server.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const set = loadFixtureSet('standard')
+const entry = (name: string) => set.manifest.fixtures.find((f) => f.name === name)!
+const A1 = entry('A1').pubkey!
+const FAKE_ID = `N${'F'.repeat(55)}`
+
+let nats: NatsServer
+let nc: NatsConnection
+const cleanups: (() => Promise<unknown>)[] = []
+beforeAll(async () => {
+  const jetstream = join(await tempDir(), 'js')
+  nats = await startNatsServer({
+    config: `server_name: J\n${natsServerOperatorConfig(set)}${memoryResolverConfig(set)}jetstream { store_dir: "${jetstream}", max_mem: 1M, max_file: 1M }\n`,
+  })
+  cleanups.push(() => nats.stop())
+  nc = await client(set.credsPath('SYS'))
+  // A user of A1: the server holds A1 now.
+  await client(set.credsPath('A1'))
+})
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup()
+})
+
+async function client(creds: string): Promise<NatsConnection> {
+  const connection = await connect({ servers: nats.url, authenticator: credsAuthenticator(await readFile(creds)), reconnect: false })
+  cleanups.push(() => connection.close())
+  return connection
+}
+
+async function storeWithA1() {
+  const store = memoryStore()
+  const jwt = set.jwt(entry('A1')).trim()
+  await store.put({ ...readStoredMeta(jwt), jwt }, { kind: 'import', detail: 'test' })
+  return store
+}
+
+describe('scanFleet', () => {
+  it('names a standalone JetStream server (no cluster) and the version of A1 it runs', async () => {
+    const { view, result } = await scanFleet(nc, await storeWithA1())
+    expect(view.servers()).toEqual([
+      { name: 'J', id: expect.stringMatching(/^N[A-Z2-7]{55}$/), version: '2.9.10', cluster: null, jetstream: true, lastSeen: expect.any(Number) },
+    ])
+    expect(view.account(A1)).toEqual([
+      { server: 'J', serverId: view.servers()[0]!.id, jti: readStoredMeta(set.jwt(entry('A1'))).jti, drifted: false, ahead: false },
+    ])
+    // SYS and A1 are held; `$G` is not an account key.
+    expect(result).toMatchObject({ servers: 1, accountsInUse: 2, requests: 2, unanswered: 0, drifted: 0 })
+  })
+
+  it('ignores junk answers, and counts a made-up server that never answers its own subject as unanswered', async () => {
+    const forger = await client(set.credsPath('SYS'))
+    forger.subscribe('$SYS.REQ.SERVER.PING', {
+      callback: (_, msg) => {
+        msg.respond('not json')
+        msg.respond('{"server":{}}')
+        msg.respond('[1,2]')
+        msg.respond(JSON.stringify({ server: { id: FAKE_ID, ver: 42 } }))
+      },
+    })
+    forger.subscribe('$SYS.REQ.SERVER.PING.ACCOUNTZ', {
+      callback: (_, msg) => {
+        msg.respond(JSON.stringify({ server: { id: FAKE_ID }, data: { accounts: ['$G', 'not-a-key', 42, null, A1] } }))
+      },
+    })
+    await forger.flush()
+    const { view, result } = await scanFleet(nc, await storeWithA1(), { timeoutMs: 1000 })
+    expect(view.servers().map((s) => [s.name, s.version])).toEqual([
+      ['J', '2.9.10'],
+      [FAKE_ID, ''],
+    ])
+    // The made-up server gets one request (A1), which nobody answers.
+    expect(result).toMatchObject({ servers: 2, accountsInUse: 2, requests: 3, unanswered: 1, drifted: 0 })
+    expect(view.account(A1).map((s) => [s.server, s.jti === null])).toEqual([
+      ['J', false],
+      [FAKE_ID, true],
+    ])
+    await forger.close()
+  })
+})
