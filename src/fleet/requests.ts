@@ -2,8 +2,10 @@
  * What the fleet scan asks nats-server (2.9 and later) as a user of the system account:
  * - `$SYS.REQ.SERVER.PING`: every server answers its STATSZ, whose `server` block names it
  *   (`name`, `id`, `ver`, `cluster`, `jetstream`);
- * - `$SYS.REQ.SERVER.PING.ACCOUNTZ` with `{}`: every server lists the accounts it holds
- *   (`data.accounts`, including `$G`);
+ * - `$SYS.REQ.SERVER.<id>.ACCOUNTZ` with `{}`: that server lists the accounts it holds
+ *   (`data.accounts`, including `$G`), one server at a time: 100,000 keys make a 6 MB answer, and
+ *   50 of them at once (`$SYS.REQ.SERVER.PING.ACCOUNTZ`) would overflow the client's pending
+ *   limit on the server (64 MB), which then cuts the connection as a slow consumer;
  * - `$SYS.REQ.SERVER.<id>.ACCOUNTZ` with `{"account": key}`: that server alone answers with
  *   `data.account_detail.decoded_jwt` (the JWT it applied), or `error` "Account … does not exist"
  *   when it does not hold the account. nats-server does not load an account to answer this.
@@ -65,19 +67,15 @@ export async function pingServers(nc: NatsConnection, maxWaitMs: number, stallMs
   return [...found.values()]
 }
 
-/** The account keys each server holds, by server id; gathering ends once `expected` servers answered. */
-export async function accountsHeld(nc: NatsConnection, expected: number, maxWaitMs: number): Promise<Map<string, string[]>> {
-  const held = new Map<string, string[]>()
-  if (expected === 0) return held
-  const replies = await nc.requestMany('$SYS.REQ.SERVER.PING.ACCOUNTZ', '{}', { strategy: 'count', maxMessages: expected, maxWait: maxWaitMs })
-  for await (const reply of replies) {
-    const body = parse(reply.string())
-    const id = body?.server?.id
-    const accounts = body?.data?.accounts
-    if (typeof id !== 'string' || !Array.isArray(accounts)) continue
-    held.set(id, accounts.filter((key): key is string => typeof key === 'string' && isAccountKey(key)))
-  }
-  return held
+/**
+ * The account keys server `serverId` holds (null: its answer is not a list).
+ * @throws the client's error when the server does not answer in time
+ */
+export async function accountsHeld(nc: NatsConnection, serverId: string, timeoutMs: number): Promise<string[] | null> {
+  const reply = await nc.request(`$SYS.REQ.SERVER.${serverId}.ACCOUNTZ`, '{}', { timeout: timeoutMs })
+  const accounts = parse(reply.string())?.data?.accounts
+  if (!Array.isArray(accounts)) return null
+  return accounts.filter((key): key is string => typeof key === 'string' && isAccountKey(key))
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
- * One pass over the fleet: a STATSZ ping finds the servers, one ACCOUNTZ ping lists what each
+ * One pass over the fleet: a STATSZ ping finds the servers, each server in turn lists what it
  * holds, then each (server, account) pair not known to be in sync is asked which JWT it applied
  * (`$SYS.REQ.SERVER.<id>.ACCOUNTZ`), paced by a request budget and a bound on requests in
  * flight, page by page so the store is read in slices. A pair found in sync is not asked again
- * while the stored version stays the same, until `recheckMs` has passed.
+ * while the stored version stays the same, until `recheckMs` has passed; an account that is
+ * not stored is not asked about (there is nothing to compare).
  * @module
  */
 import type { NatsConnection } from '@nats-io/transport-node'
@@ -39,7 +40,7 @@ export const DEFAULT_SCAN_OPTIONS: ScanOptions = {
 export type ScanResult = {
   servers: number
   accountsInUse: number
-  /** Per-account requests sent (the census is two more). */
+  /** Requests sent: one list per server, then one per (server, account) pair asked (the STATSZ ping is one more). */
   requests: number
   /** Requests that got no answer in time (the pair keeps what was known of it). */
   unanswered: number
@@ -94,16 +95,23 @@ export class FleetScanner {
     const { timeoutMs, stallMs, pageSize, recheckMs } = this.#options
     const servers = await pingServers(nc, timeoutMs, stallMs)
     this.snapshot.replaceServers(servers)
-    const held = await accountsHeld(nc, servers.length, timeoutMs)
+    const tally = { requests: 0, unanswered: 0 }
     const holders = new Map<string, string[]>()
-    for (const [id, keys] of held) {
-      for (const key of keys) {
+    for (const { id } of servers) {
+      const held = await this.#pacer.run(() => accountsHeld(nc, id, timeoutMs)).catch(() => null)
+      tally.requests++
+      if (held === null) {
+        // Its accounts are not known this time: keep what was known of them.
+        tally.unanswered++
+        for (const key of this.snapshot.heldBy(id)) holders.set(key, [...(holders.get(key) ?? []), id])
+        continue
+      }
+      for (const key of held) {
         const list = holders.get(key)
         if (list === undefined) holders.set(key, [id])
         else list.push(id)
       }
     }
-    const tally = { requests: 0, unanswered: 0 }
     const keys = [...holders.keys()].sort()
     for (let page = 0; page < keys.length; page += pageSize) {
       const checks: Promise<void>[] = []
@@ -111,7 +119,7 @@ export class FleetScanner {
         const stored = await this.#stored(key)
         const previous = this.snapshot.entry(key)
         const fresh = previous !== undefined && sameVersion(previous.stored, stored) && Date.now() - previous.checkedAt < recheckMs
-        const ask = holders.get(key)!.filter((id) => !(fresh && previous.current.includes(id)))
+        const ask = stored === null ? [] : holders.get(key)!.filter((id) => !(fresh && previous.current.includes(id)))
         checks.push(this.#compare(nc, key, stored, holders.get(key)!, ask, fresh ? previous.checkedAt : Date.now(), tally))
       }
       await Promise.all(checks)

@@ -105,6 +105,15 @@ export class FleetSnapshot implements FleetView {
     return entry ? [...entry.current, ...(entry.other?.keys() ?? [])] : []
   }
 
+  /** The accounts server `serverId` was known to hold. */
+  heldBy(serverId: string): string[] {
+    const held: string[] = []
+    for (const [pubkey, entry] of this.#accounts) {
+      if (entry.current.includes(serverId) || entry.other?.has(serverId)) held.push(pubkey)
+    }
+    return held
+  }
+
   get accountsInUse(): number {
     return this.#accounts.size
   }

@@ -18,6 +18,7 @@ const set = loadFixtureSet('standard')
 const entry = (name: string) => set.manifest.fixtures.find((f) => f.name === name)!
 const A1 = entry('A1').pubkey!
 const FAKE_ID = `N${'F'.repeat(55)}`
+const SILENT_ID = `N${'S'.repeat(55)}`
 
 let nats: NatsServer
 let nc: NatsConnection
@@ -58,11 +59,11 @@ describe('scanFleet', () => {
     expect(view.account(A1)).toEqual([
       { server: 'J', serverId: view.servers()[0]!.id, jti: readStoredMeta(set.jwt(entry('A1'))).jti, drifted: false, ahead: false },
     ])
-    // SYS and A1 are held; `$G` is not an account key.
+    // SYS and A1 are held (`$G` is not an account key): one list, then A1 (SYS is not stored, nothing to compare).
     expect(result).toMatchObject({ servers: 1, accountsInUse: 2, requests: 2, unanswered: 0, drifted: 0 })
   })
 
-  it('ignores junk answers, and counts a made-up server that never answers its own subject as unanswered', async () => {
+  it('ignores junk answers, and counts a server that never answers its own subject as unanswered', async () => {
     const forger = await client(set.credsPath('SYS'))
     forger.subscribe('$SYS.REQ.SERVER.PING', {
       callback: (_, msg) => {
@@ -70,11 +71,15 @@ describe('scanFleet', () => {
         msg.respond('{"server":{}}')
         msg.respond('[1,2]')
         msg.respond(JSON.stringify({ server: { id: FAKE_ID, ver: 42 } }))
+        msg.respond(JSON.stringify({ server: { id: SILENT_ID, name: 'silent' } }))
       },
     })
-    forger.subscribe('$SYS.REQ.SERVER.PING.ACCOUNTZ', {
+    // The made-up server answers its own subject: a list with junk in it, and a junk jti.
+    forger.subscribe(`$SYS.REQ.SERVER.${FAKE_ID}.ACCOUNTZ`, {
       callback: (_, msg) => {
-        msg.respond(JSON.stringify({ server: { id: FAKE_ID }, data: { accounts: ['$G', 'not-a-key', 42, null, A1] } }))
+        const asked = msg.json<{ account?: string }>()
+        if (asked.account === undefined) msg.respond(JSON.stringify({ data: { accounts: ['$G', 'not-a-key', 42, null, A1] } }))
+        else msg.respond(JSON.stringify({ data: { account_detail: { decoded_jwt: { jti: 42 } } } }))
       },
     })
     await forger.flush()
@@ -82,12 +87,14 @@ describe('scanFleet', () => {
     expect(view.servers().map((s) => [s.name, s.version])).toEqual([
       ['J', '2.9.10'],
       [FAKE_ID, ''],
+      ['silent', ''],
     ])
-    // The made-up server gets one request (A1), which nobody answers.
-    expect(result).toMatchObject({ servers: 2, accountsInUse: 2, requests: 3, unanswered: 1, drifted: 0 })
+    // Lists from J, the made-up server and (unanswered) the silent one; A1 asked of J and of the made-up one.
+    expect(result).toMatchObject({ servers: 3, accountsInUse: 2, requests: 5, unanswered: 1, drifted: 0 })
     expect(view.account(A1).map((s) => [s.server, s.jti === null])).toEqual([
       ['J', false],
       [FAKE_ID, true],
+      ['silent', true],
     ])
     await forger.close()
   })
