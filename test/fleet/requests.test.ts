@@ -70,6 +70,7 @@ describe('scanFleet', () => {
         msg.respond('not json')
         msg.respond('{"server":{}}')
         msg.respond('[1,2]')
+        msg.respond(JSON.stringify({ server: { id: 'NX.>', name: 'wildcard' } }))
         msg.respond(JSON.stringify({ server: { id: FAKE_ID, ver: 42 } }))
         msg.respond(JSON.stringify({ server: { id: SILENT_ID, name: 'silent' } }))
       },
