@@ -39,7 +39,7 @@ export type NatsCredentials = {
 /** The longest wait between two connection attempts. */
 export const MAX_BACKOFF_MS = 30_000
 
-const CREDS_FIX = 'give -creds (nats.creds) the .creds file of a user of the system account, e.g. made by `nsc generate creds --account SYS`'
+export const CREDS_FIX = 'give -creds (nats.creds) the .creds file of a user of the system account, e.g. made by `nsc generate creds --account SYS`'
 const USER_JWT = /-{3,}BEGIN NATS USER JWT-{3,}\r?\n\s*([\w\-.=]+)\s*\r?\n-{3,}END NATS USER JWT-{3,}/
 const USER_SEED = /-{3,}BEGIN USER NKEY SEED-{3,}\r?\n\s*SU[A-Z2-7]{56}\s*\r?\n/
 
@@ -111,7 +111,8 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs = MAX_BACKOF
   return Math.round(ceiling / 2 + (random() * ceiling) / 2)
 }
 
-function tlsOptions(tls: NatsConfig['tls']) {
+/** The client's TLS options from `nats.tls`. */
+export function tlsOptions(tls: NatsConfig['tls']) {
   if (tls.ca === '' && tls.cert === '') return {}
   return {
     tls: {

@@ -8,7 +8,10 @@ import { join } from 'node:path'
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readStoredMeta } from '../../src/jwt/decode.js'
+import { defaultConfig } from '../../src/config/types.js'
+import { scanFleetOnce } from '../../src/fleet/once.js'
 import { scanFleet } from '../../src/fleet/scan.js'
+import { freePort } from '../helpers/ports.js'
 import { memoryStore } from '../../src/store/drivers/memory.js'
 import { loadFixtureSet, memoryResolverConfig, natsServerOperatorConfig } from '../helpers/fixtures.js'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js'
@@ -98,5 +101,26 @@ describe('scanFleet', () => {
       ['silent', true],
     ])
     await forger.close()
+  })
+})
+
+describe('scanFleetOnce (nats-accounts check)', () => {
+  const natsConfig = (servers: string[], credentials: string) => ({ ...defaultConfig().nats, servers, credentials, connectTimeoutMs: 2000 })
+
+  it('connects with -nats and -creds, scans, and disconnects', async () => {
+    const { view, result } = await scanFleetOnce(natsConfig([nats.url], set.credsPath('SYS')), await storeWithA1())
+    expect(view.servers().map((s) => s.name)).toEqual(['J'])
+    expect(result.drifted).toBe(0)
+  })
+
+  it('names the fix when the user is not in the system account, or NATS cannot be reached', async () => {
+    await expect(scanFleetOnce(natsConfig([nats.url], set.credsPath('A1')), memoryStore())).rejects.toMatchObject({
+      code: 'ERR_CONFIG',
+      message: expect.stringMatching(/answered \$SYS.REQ.SERVER.PING, which nats-server answers to users of the system account only; give -creds/),
+    })
+    const closed = `nats://127.0.0.1:${await freePort()}`
+    await expect(scanFleetOnce(natsConfig([closed], set.credsPath('SYS')), memoryStore())).rejects.toThrow(
+      new RegExp(`^cannot connect to NATS ${closed}: .+; check -nats, -creds and nats.tls$`),
+    )
   })
 })
