@@ -120,7 +120,7 @@ export class FleetMonitor implements FleetView {
     const drifted = this.drifted()
     const summary = `fleet scan: ${result.servers} nats-servers, ${result.accountsInUse} accounts in use, ${result.requests} account requests (${result.unanswered} unanswered) in ${result.ms} ms`
     if (drifted.length === 0) {
-      this.#logger.info(`${summary}, no drift`)
+      this.#logger.debug(`${summary}, no drift`)
       return
     }
     const named = drifted.slice(0, NAMED_IN_LOG).map((d) => `${d.pubkey} on ${d.servers.join(', ')}`)
