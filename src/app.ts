@@ -12,8 +12,12 @@ import { ACCOUNT_PATH, accountRoutes } from './http/routes/accounts.js'
 import { infoRoutes, type Readiness } from './http/routes/info.js'
 import { packRoutes } from './http/routes/pack.js'
 import type { Metrics } from './metrics.js'
+import { DeleteRequests } from './accounts/delete-request.js'
+import { AccountOverview } from './accounts/overview.js'
 import type { FleetView } from './accounts/ports.js'
 import type { AccountService } from './accounts/service.js'
+import { AdminAuth } from './http/admin-auth.js'
+import { apiRoutes } from './http/routes/api.js'
 
 export type AppOptions = {
   service: AccountService
@@ -26,6 +30,12 @@ export type AppOptions = {
   maxPack?: number
   /** Serve `/metrics` here (false: it has a listener of its own). @default true */
   metricsRoute?: boolean
+  /** The account list and findings of the JSON API. @default one over `service` */
+  overview?: AccountOverview
+  /** Who is an admin. @default nobody */
+  adminAuth?: AdminAuth
+  /** Delete requests (shared with NATS). @default one over `service` */
+  deletes?: DeleteRequests
   /** With NATS: the nats-servers and the versions they run (`fleet/`). */
   fleet?: FleetView
 }
@@ -43,10 +53,23 @@ export function buildApp(options: AppOptions): Hono {
   const { service, logger } = options
   const { metrics } = options
   const served = options.metricsRoute === false ? undefined : metrics
+  const overview = options.overview ?? new AccountOverview({ service, fleet: options.fleet, logger })
   const routes = new Hono()
   routes.route('/', infoRoutes(service, { metrics: served, readiness: options.readiness }))
-  routes.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes }))
+  routes.route('/', accountRoutes({ service, logger, maxBodyBytes: options.maxBodyBytes, overview }))
   routes.route('/', packRoutes({ service, logger, metrics, maxPack: options.maxPack }))
+  routes.route(
+    '/',
+    apiRoutes({
+      service,
+      logger,
+      overview,
+      auth: options.adminAuth ?? new AdminAuth({}),
+      deletes: options.deletes ?? new DeleteRequests(service),
+      fleet: options.fleet,
+      maxBodyBytes: options.maxBodyBytes,
+    }),
+  )
 
   const app = new Hono({ getPath: collapsedPath })
   app.use(goRouter(routeTable(routes.routes, [ACCOUNT_PATH]), metrics && ((...args) => metrics.request(...args))))

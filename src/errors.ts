@@ -49,6 +49,10 @@ export const ErrorCode = {
   Usage: 'ERR_USAGE',
   /** A feature the request asks for is not available (e.g. lookup by jti without history). */
   NotImplemented: 'ERR_NOT_IMPLEMENTED',
+  /** An admin route without an admin identity, or with a wrong token. */
+  Unauthorized: 'ERR_UNAUTHORIZED',
+  /** An identity that is not an admin, or a request the rules refuse (a delete request not trusted, the system account). */
+  Forbidden: 'ERR_FORBIDDEN',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -76,6 +80,8 @@ export const ERROR_WORDS: Record<ErrorCode, string> = {
   [ErrorCode.Config]: 'server configuration error',
   [ErrorCode.Usage]: '',
   [ErrorCode.NotImplemented]: '',
+  [ErrorCode.Unauthorized]: '',
+  [ErrorCode.Forbidden]: '',
 }
 
 export class AccountServerError extends Error {

@@ -144,6 +144,21 @@ export class Metrics {
     })
   }
 
+  /** `nats_accounts_check_findings{code}`: `counts` is read at every scrape. */
+  watchFindings(counts: () => Record<string, number>): void {
+    new Gauge({
+      name: 'nats_accounts_check_findings',
+      help: 'Cross-account check findings by code (GET /api/v1/checks lists them)',
+      labelNames: ['code'] as const,
+      registers: [this.registry],
+      // Workers share the store: each computes the same findings.
+      aggregator: 'max',
+      collect() {
+        for (const [code, count] of Object.entries(counts())) this.labels(code).set(count)
+      },
+    })
+  }
+
   /**
    * A recorder for one route with its label children cached: what the GET fast path uses, so a
    * request costs two increments instead of label lookups.

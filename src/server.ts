@@ -7,8 +7,10 @@
 import type { Server } from 'node:http'
 import type { Hono } from 'hono'
 import { AccountCache } from './accounts/cache.js'
+import { DeleteRequests } from './accounts/delete-request.js'
 import { LocalWriter } from './accounts/local-writer.js'
 import { Notifications } from './accounts/notifications.js'
+import { AccountOverview } from './accounts/overview.js'
 import { isStale } from './accounts/refusals.js'
 import { AccountService } from './accounts/service.js'
 import { buildApp } from './app.js'
@@ -16,6 +18,7 @@ import { ClusterBridge, joinCluster, type WorkerChannel } from './cluster/bridge
 import { FleetMonitor } from './fleet/monitor.js'
 import type { ServerConfig } from './config/types.js'
 import { AccountServerError, ConfigError, describeError } from './errors.js'
+import { loadAdminAuth } from './http/admin-auth.js'
 import { fastPath } from './http/fast-path.js'
 import { listenMain, listenMetrics } from './http/listener.js'
 import { isInlineJwt, loadOperator, readJwtSetting, type OperatorTrust } from './jwt/trust.js'
@@ -78,12 +81,14 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   banner.info(`starting nats-accounts, version ${VERSION}`)
   banner.info(`server time is ${new Date().toString()}`)
   const trust = await loadTrust(config, banner)
+  const adminAuth = await loadAdminAuth(config.api, banner)
   const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
   const rawStore = options.store ?? (await openStore(config.store, { writable: true, logger, writer: leader }))
   const accounts = await rawStore.count()
   banner.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
   const cache = new AccountCache(100_000)
-  const bridge = cluster && new ClusterBridge(cluster.channel, cluster.worker, (keys) => cache.forget(keys))
+  // Another worker's writes: dropped from the cache and re-read into the account list.
+  const bridge = cluster && new ClusterBridge(cluster.channel, cluster.worker, (keys) => service.forget(keys))
   const metrics = new Metrics({ store: rawStore, nats: nats ?? undefined, cluster: bridge && (() => bridge.metrics()) })
   const store = instrumentStore(rawStore, metrics)
   const natsNotifier = nats ? new Notifier(nats, logger, { windowMs: config.nats.notifyWindowMs, stallMs: config.nats.notifyStallMs }) : undefined
@@ -112,13 +117,14 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   })
   if (cluster) {
     joinCluster(cluster.channel, {
-      forget: (keys) => cache.forget(keys),
+      forget: (keys) => service.forget(keys),
       metricsJson: () => metrics.registry.getMetricsAsJSON(),
       stop: cluster.stop,
       writer: leader ? writer : undefined,
     })
   }
-  const peer = nats && leader ? new ResolverPeer(nats, service, new ServerIdentity(), logger, { packIntervalMs: config.nats.packIntervalMs }) : null
+  const deletes = new DeleteRequests(service)
+  const peer = nats && leader ? new ResolverPeer(nats, service, new ServerIdentity(), logger, { packIntervalMs: config.nats.packIntervalMs, deletes }) : null
   if (!nats) banner.info('NATS is not configured, server will not fire notifications on update')
   await storeSystemAccount(service, config, banner)
   if (config.primary !== '' && leader) {
@@ -128,8 +134,13 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       logger,
     })
   }
+  const overview = new AccountOverview({ service, logger, fleet, expiringWithinSeconds: config.checks.expiringWithinMs / 1000 })
+  metrics.watchFindings(() => overview.counts())
   const app = buildApp({
     service,
+    overview,
+    adminAuth,
+    deletes,
     logger,
     metrics,
     readiness: { natsRequired: config.nats.required, nats: nats ?? undefined },
@@ -148,7 +159,8 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     async start() {
       const { http } = config
       const secure = http.tls.cert !== ''
-      const fast = fastPath({ service, logger, maxBodyBytes: config.http.maxBodyBytes, metrics })
+      const fast = fastPath({ service, logger, maxBodyBytes: config.http.maxBodyBytes, metrics, overview })
+      void readAccountList(overview, banner)
       const main = await listenMain(http, app, fast, logger)
       servers.push(main.server)
       const { host, port } = main
@@ -173,7 +185,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       service.useTrust(nextTrust)
       await storeSystemAccount(service, next, banner)
       logger.level = next.logging.level
-      for (const part of ['http', 'metrics', 'store', 'nats', 'primary', 'maxPack', 'clockSkewMs'] as const) {
+      for (const part of ['http', 'metrics', 'store', 'nats', 'primary', 'maxPack', 'clockSkewMs', 'api', 'checks'] as const) {
         if (JSON.stringify(next[part]) !== JSON.stringify(config[part])) {
           logger.warn(`configuration reloaded, but ${part} changes take effect only after a restart`)
         }
@@ -191,6 +203,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       }
       peer?.close()
       fleet?.close()
+      overview.close()
       await nats?.close()
       service.close()
       await store.close()
@@ -198,6 +211,30 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     },
   }
 }
+
+/**
+ * Reads every account into the list of the JSON API (in the background: serving never waits for
+ * it) and reports the cross-account findings once.
+ */
+async function readAccountList(overview: AccountOverview, logger: Logger): Promise<void> {
+  const started = performance.now()
+  try {
+    await overview.ready()
+  } catch (err) {
+    logger.error(`cannot read the store for the account list and checks: ${(err as Error).message}`)
+    return
+  }
+  logger.debug(`account list and checks ready: ${overview.size} accounts in ${Math.round(performance.now() - started)} ms`)
+  const findings = await overview.allFindings()
+  if (findings.length === 0) return
+  const counts = Object.entries(overview.counts()).filter(([, n]) => n > 0)
+  logger.warn(`check findings: ${findings.length} (${counts.map(([code, n]) => `${code}: ${n}`).join(', ')}); see GET /api/v1/checks or nats-accounts check`)
+  for (const f of findings.slice(0, FINDINGS_LOGGED)) logger.warn({ account: f.account, code: f.code, other: f.other }, `check finding: ${f.message}`)
+  if (findings.length > FINDINGS_LOGGED) logger.warn(`… and ${findings.length - FINDINGS_LOGGED} more findings`)
+}
+
+/** Start-up logs this many findings one by one, at most. */
+const FINDINGS_LOGGED = 50
 
 /** Stops accepting, closes idle connections, cuts the rest after the grace period. */
 async function closeServer(server: Server, graceMs: number): Promise<void> {

@@ -12,9 +12,10 @@ const MAX_LINES = 450
 
 /** Lower layers, and what they must never import. */
 const FORBIDDEN: Record<string, readonly string[]> = {
-  errors: ['http', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'jwt', 'store'],
-  jwt: ['http', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'store'],
-  store: ['http', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer'],
+  errors: ['http', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'jwt', 'store', 'checks'],
+  jwt: ['http', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'store', 'checks'],
+  store: ['http', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'checks'],
+  checks: ['http', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'log', 'metrics'],
   accounts: ['http', 'nats', 'fleet', 'cluster', 'config', 'cli', 'transfer'],
   nats: ['http', 'fleet', 'cluster', 'cli', 'transfer', 'app', 'server'],
 }

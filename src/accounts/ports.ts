@@ -61,7 +61,13 @@ export interface Fallback {
 }
 
 /** What readiness, PACK hashes, export and the CLI read from the store, through the service. */
-export type StoreReader = Pick<JwtStore, 'name' | 'get' | 'list' | 'count' | 'hash'>
+export type StoreReader = Pick<JwtStore, 'name' | 'get' | 'deleted' | 'list' | 'count' | 'hash'>
+
+/** An account this process changed or learned was changed: what is stored now (null: deleted; absent: read it). */
+export type AccountChange = { pubkey: string; account?: StoredAccount | null; source?: PutSource }
+
+/** Told of changes (null: anything may have changed), synchronously, before a push is answered. */
+export type AccountChangeListener = (changes: readonly AccountChange[] | null) => void
 
 /** What the metrics and `/readyz` read of the NATS link (implemented by `nats/link.ts`). */
 export type NatsState = {

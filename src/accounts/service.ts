@@ -14,7 +14,7 @@ import type { HistoryEntry, JwtStore, PutSource, StoreChange } from '../store/ty
 import { AccountCache, toCached, type CachedAccount } from './cache.js'
 import { LocalWriter } from './local-writer.js'
 import type { Notifications } from './notifications.js'
-import type { ChangeFeed, Fallback, Invalidation, NotifyReport, PushResult, ServiceMetrics, StoreReader, Writer } from './ports.js'
+import type { AccountChange, AccountChangeListener, ChangeFeed, Fallback, Invalidation, NotifyReport, PushResult, ServiceMetrics, StoreReader, Writer } from './ports.js'
 import { PerKeyRateLimit } from './rate-limit.js'
 import { isStale } from './refusals.js'
 
@@ -68,6 +68,7 @@ export class AccountService {
   readonly #metrics: ServiceMetrics | undefined
   readonly #clockSkewSeconds: number | undefined
   readonly #unwatch: (() => void) | undefined
+  readonly #changeListeners = new Set<AccountChangeListener>()
 
   constructor(options: AccountServiceOptions) {
     const { store, logger, metrics } = options
@@ -101,9 +102,29 @@ export class AccountService {
     return this.#store
   }
 
-  /** Drops cached responses for these accounts (all of them for null). */
+  /**
+   * Drops cached responses for these accounts (all of them for null): another process changed
+   * them. The change listeners read them again.
+   */
   forget(pubkeys: readonly string[] | null): void {
     this.#cache.forget(pubkeys)
+    this.#emit(pubkeys === null ? null : pubkeys.map((pubkey) => ({ pubkey })))
+  }
+
+  /** Called after every change this process makes or learns of. @returns the function that stops it */
+  onChange(listener: AccountChangeListener): () => void {
+    this.#changeListeners.add(listener)
+    return () => this.#changeListeners.delete(listener)
+  }
+
+  #emit(changes: readonly AccountChange[] | null): void {
+    for (const listener of this.#changeListeners) {
+      try {
+        listener(changes)
+      } catch (err) {
+        this.#logger?.error(`a change listener failed: ${(err as Error).message}`)
+      }
+    }
   }
 
   /**
@@ -145,14 +166,32 @@ export class AccountService {
   }
 
   /**
+   * Sends the update notification of the stored JWT again, without the rate limit of
+   * `renotify` (an admin asks: `POST /api/v1/accounts/<key>/notify`).
+   * @throws AccountServerError ERR_NOT_FOUND (no such account), ERR_NOT_IMPLEMENTED (no NATS)
+   */
+  async notifyAgain(pubkey: string): Promise<{ account: StoredAccount; report: NotifyReport }> {
+    assertAccountKey(pubkey)
+    const account = await this.#store.get(pubkey)
+    if (account === null) throw new AccountServerError(ErrorCode.NotFound, pubkey)
+    if (this.#notifications === undefined) {
+      throw new AccountServerError(ErrorCode.NotImplemented, 'NATS is not configured (-nats): there is no nats-server to notify')
+    }
+    return { account, report: await this.#notifications.send(account, 'asked for by an admin') }
+  }
+
+  /**
    * Deletes an account (see `JwtStore.delete`); it stops being served at once.
    * @returns the JWT it held, or null when none was stored
    */
   async delete(pubkey: string, source: PutSource): Promise<StoredAccount | null> {
     assertAccountKey(pubkey)
     const deleted = await this.#store.delete(pubkey, source)
-    this.forget([pubkey])
-    if (deleted !== null) await this.#invalidation?.announce([pubkey])
+    this.#cache.forget([pubkey])
+    if (deleted !== null) {
+      this.#emit([{ pubkey, account: null, source }])
+      await this.#invalidation?.announce([pubkey])
+    }
     return deleted
   }
 
@@ -206,6 +245,7 @@ export class AccountService {
     try {
       const result = await this.#push(token, options)
       this.#metrics?.push(result.outcome)
+      if (result.outcome === 'stored') this.#emit([{ pubkey: result.current.pubkey, account: result.current, source: options.source }])
       return result
     } catch (err) {
       this.#metrics?.push(isStale(err) ? 'stale' : 'rejected')

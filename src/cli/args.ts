@@ -16,6 +16,8 @@ export const USAGE = `Usage:
   nats-accounts export <target> [options]
       export to a directory (<dir>, --shard for the sharded layout) or, with --format config,
       to a nats-server configuration with resolver: MEMORY (<file>, or - for stdout)
+  nats-accounts check [--json] [options]
+      run the cross-account checks on the store; exit 1 when a finding is an error
 
 Store (all commands):
   --sqlite <file>       SQLite store (the default: ./data/accounts.db)
@@ -31,6 +33,11 @@ Options:
   --dry-run             import/export: show what would happen, change nothing
   --format dir|config   export: the target kind (default dir; - and *.conf need it)
   --system-account <key>  export --format config: the system account (default: the operator's)
+  --json                check: the findings as JSON
+  --expiring-within <duration>  warn of accounts that expire within this (default 7d)
+  --admin-token-file <file>  the JSON API's admin bearer token is the content of this file
+  --admin-cert-subjects <dn[;dn]>  mTLS client-certificate subjects that are admins
+  --api-auth            reads of the JSON API need the admin identity too
   -c <file>             configuration file (nats-server format; the Go server's keys work)
   --log-format text|json  readable lines (default) or JSON lines
   -nats <url[,url]>     NATS servers: update notifications and the NATS resolver protocol
@@ -49,6 +56,7 @@ export type Command =
   | { name: 'serve' }
   | { name: 'import'; source: string }
   | { name: 'export'; target: string; format: ExportFormat }
+  | { name: 'check' }
 
 export type ExportFormat = 'dir' | 'config'
 
@@ -63,6 +71,11 @@ export const OPTIONS = {
   workers: { type: 'string' },
   'clock-skew': { type: 'string' },
   'system-account': { type: 'string' },
+  json: { type: 'boolean' },
+  'expiring-within': { type: 'string' },
+  'admin-token-file': { type: 'string' },
+  'admin-cert-subjects': { type: 'string' },
+  'api-auth': { type: 'boolean' },
   operator: { type: 'string' },
   hp: { type: 'string' },
   'metrics-hp': { type: 'string' },
@@ -134,6 +147,11 @@ const APPLIES_TO: Partial<Record<OptionName, readonly string[]>> = {
   format: ['export'],
   'system-account': ['export --format config'],
   'auto-resync': ['serve'],
+  json: ['check'],
+  'admin-token-file': ['serve'],
+  'admin-cert-subjects': ['serve'],
+  'api-auth': ['serve'],
+  'expiring-within': ['serve', 'check'],
 }
 
 function commandLine(command: Command): string {
@@ -165,6 +183,9 @@ function commandOf(positionals: string[], format: string | undefined): Command {
     case 'serve':
       if (argument !== undefined) throw extra()
       return { name: 'serve' }
+    case 'check':
+      if (argument !== undefined) throw extra()
+      return { name }
     case 'import':
     case 'export':
       if (argument === undefined) {
@@ -197,6 +218,11 @@ function flagsOf(v: ParsedValues): CliFlags {
     creds: v.creds,
     primary: v.primary,
     autoResync: v['auto-resync'] ?? false,
+    apiAuth: v['api-auth'] ?? false,
+    adminTokenFile: v['admin-token-file'],
+    adminCertSubjects: v['admin-cert-subjects'],
+    expiringWithin: v['expiring-within'],
+    json: v.json ?? false,
     debug: Boolean(v.D || v.DV),
     trace: Boolean(v.V || v.DV),
     dump: v.dump ?? false,

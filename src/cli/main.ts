@@ -1,7 +1,7 @@
 /**
  * The `nats-accounts` command: parses flags, builds the configuration and runs a command.
  * Exit codes: 0 success (serve: stopped by SIGINT/SIGTERM), 1 runtime or start-up error (or an
- * import with rejected JWTs), 2 bad usage.
+ * import with rejected JWTs, a check with error findings), 2 bad usage.
  * @module
  */
 import cluster from 'node:cluster'
@@ -12,6 +12,7 @@ import { AccountServerError, UsageError } from '../errors.js'
 import { createLogger } from '../log/logger.js'
 import { VERSION } from '../version.js'
 import { parseCommandLine, USAGE } from './args.js'
+import { runCheck } from './check.js'
 import { serve, workerNumber } from './serve.js'
 import { runExport, runImport, type Io } from './transfer.js'
 
@@ -68,6 +69,8 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
         return await runImport(command.source, config, flags, io)
       case 'export':
         return await runExport(command, config, flags, io)
+      case 'check':
+        return await runCheck(config, { json: flags.json }, io)
     }
   } catch (err) {
     logger.error(err instanceof AccountServerError ? err.message : `failed: ${String(err)}`)

@@ -26,6 +26,11 @@ export type CliFlags = {
   creds?: string
   primary?: string
   autoResync: boolean
+  apiAuth: boolean
+  adminTokenFile?: string
+  adminCertSubjects?: string
+  expiringWithin?: string
+  json: boolean
   debug: boolean
   trace: boolean
   dump: boolean
@@ -37,7 +42,7 @@ export type CliFlags = {
 }
 
 /** The commands whose flags apply here: export reads --shard as its target's layout. */
-export type CommandName = 'serve' | 'import' | 'export'
+export type CommandName = 'serve' | 'import' | 'export' | 'check'
 
 /**
  * A copy of the configuration with the flags applied (flags win over file and environment).
@@ -85,6 +90,16 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
       config.clockSkewMs = parseDurationMs(flags.clockSkew)
     } catch (err) {
       throw new UsageError(`--clock-skew: ${(err as Error).message}`)
+    }
+  }
+  if (flags.apiAuth) config.api.auth = true
+  if (flags.adminTokenFile !== undefined) config.api.adminTokenFile = expandHome(flags.adminTokenFile)
+  if (flags.adminCertSubjects !== undefined) config.api.adminCertSubjects = flags.adminCertSubjects.split(';').map((s) => s.trim()).filter(Boolean)
+  if (flags.expiringWithin !== undefined) {
+    try {
+      config.checks.expiringWithinMs = parseDurationMs(flags.expiringWithin)
+    } catch (err) {
+      throw new UsageError(`--expiring-within: ${(err as Error).message}`)
     }
   }
   if (flags.logFormat !== undefined) {

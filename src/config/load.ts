@@ -11,7 +11,7 @@ import { SYSTEM_CGROUPS, usableCpus, type CgroupPaths } from './cpus.js'
 import { parseConfigFile, positionOf, type ConfigMap, type ConfigValue } from './parser.js'
 import { defaultConfig, type ServerConfig } from './types.js'
 
-type Kind = 'string' | 'int' | 'bool' | 'strings' | 'duration'
+type Kind = 'string' | 'int' | 'bool' | 'strings' | 'subjects' | 'duration'
 type Value = string | number | boolean | string[]
 type StoreDraft = { dir?: string; sqlite?: string; shard?: boolean }
 type Layer = { config: ServerConfig; store: StoreDraft; warnings: string[] }
@@ -99,6 +99,10 @@ const ENTRIES: Record<string, Entry> = {
   'metrics.listen': { kind: 'string', env: 'METRICS_LISTEN', set: (l, v: string) => (l.config.metrics.listen = v) },
   workers: { kind: 'string', env: 'WORKERS', set: (l, v: string) => (l.config.workers = workerCount(v)) },
   clockskew: { kind: 'duration', env: 'CLOCK_SKEW', set: (l, v: number) => (l.config.clockSkewMs = v) },
+  'api.auth': { kind: 'bool', env: 'API_AUTH', set: (l, v: boolean) => (l.config.api.auth = v) },
+  'api.admintokenfile': { kind: 'string', env: 'API_ADMIN_TOKEN_FILE', set: (l, v: string) => (l.config.api.adminTokenFile = v) },
+  'api.admincertsubjects': { kind: 'subjects', env: 'API_ADMIN_CERT_SUBJECTS', set: (l, v: string[]) => (l.config.api.adminCertSubjects = v) },
+  'checks.expiringwithin': { kind: 'duration', env: 'CHECKS_EXPIRING_WITHIN', set: (l, v: number) => (l.config.checks.expiringWithinMs = v) },
   'logging.level': {
     kind: 'string',
     env: 'LOG_LEVEL',
@@ -135,8 +139,8 @@ const ENV_PREFIX = 'NATS_ACCOUNTS_'
 
 const normalise = (key: string) => key.toLowerCase().replace(/[_-]/g, '')
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 /** Go's conversions (nas-spec §9): bools from "true", ints from numeric strings. */
 function convert(kind: Kind, raw: ConfigValue): Value {
@@ -164,6 +168,10 @@ function convert(kind: Kind, raw: ConfigValue): Value {
       if (Array.isArray(raw)) return raw.map((item) => convert('string', item) as string)
       if (typeof raw === 'string') return raw.split(',').map((s) => s.trim()).filter(Boolean)
       return [convert('string', raw) as string]
+    // Distinguished names hold commas: a list in one string is separated by semicolons.
+    case 'subjects':
+      if (Array.isArray(raw)) return raw.map((item) => convert('string', item) as string)
+      return (convert('string', raw) as string).split(';').map((s) => s.trim()).filter(Boolean)
   }
 }
 

@@ -52,6 +52,21 @@ export type ServerConfig = {
   metrics: { listen: string }
   /** How far in the future a JWT's `iat` may be (clocks differ). @default 300000 ms */
   clockSkewMs: number
+  api: ApiConfig
+  checks: {
+    /** `account-expiring` fires for accounts that expire within this. @default 7 days */
+    expiringWithinMs: number
+  }
+}
+
+/** The JSON API's admin identity (`http/admin-auth.ts`). */
+export type ApiConfig = {
+  /** Reads need an admin identity too. @default false */
+  auth: boolean
+  /** File holding the admin bearer token; '' for none. */
+  adminTokenFile: string
+  /** mTLS client-certificate subjects that are admins. */
+  adminCertSubjects: string[]
 }
 
 export type NatsConfig = {
@@ -101,6 +116,8 @@ export function defaultConfig(): ServerConfig {
     workers: 1,
     metrics: { listen: '' },
     clockSkewMs: DEFAULT_CLOCK_SKEW_S * 1000,
+    api: { auth: false, adminTokenFile: '', adminCertSubjects: [] },
+    checks: { expiringWithinMs: 7 * 24 * 3_600_000 },
     nats: {
       servers: [],
       credentials: '',

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { AccountServerError, ErrorCode } from '../errors.js'
 import type { Metrics } from '../metrics.js'
+import type { AccountOverview } from '../accounts/overview.js'
 import type { AccountService } from '../accounts/service.js'
 import { accountAnswer, failure, rejection, tooLarge, writeAnswer, type Answer } from './account-response.js'
 import { plainParamMatcher } from './go-router.js'
@@ -24,6 +25,8 @@ export type FastPathOptions = {
   logger: Logger
   maxBodyBytes: number
   metrics?: Metrics
+  /** Adds the cross-account findings to push answers. */
+  overview?: AccountOverview
 }
 
 export function fastPath(options: FastPathOptions): FastPath {
@@ -73,7 +76,7 @@ export function fastPath(options: FastPathOptions): FastPath {
     }
     const answer = () => {
       const token = Buffer.concat(chunks).toString('utf8')
-      answerPush(service, logger, key, token, req.socket.remoteAddress).then(
+      answerPush(service, logger, key, token, req.socket.remoteAddress, options.overview).then(
         (reply) => send(req, res, reply, started),
         (err: unknown) => send(req, res, failure(err, logger, 'handling a push'), started),
       )

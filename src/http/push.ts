@@ -6,6 +6,7 @@
 import type { Logger } from 'pino'
 import { AccountServerError, StoreError } from '../errors.js'
 import { isSameJtiEdit, SAME_JTI_WARNING } from '../accounts/local-writer.js'
+import type { AccountOverview } from '../accounts/overview.js'
 import type { AccountService } from '../accounts/service.js'
 import { rejection, type Answer } from './account-response.js'
 
@@ -16,6 +17,7 @@ export async function answerPush(
   pubkey: string,
   token: string,
   client: string | undefined,
+  overview?: AccountOverview,
 ): Promise<Answer> {
   let result
   try {
@@ -28,12 +30,13 @@ export async function answerPush(
     return rejection(err)
   }
   const { notification } = result
+  const findings = (await overview?.pushLines(pubkey)) ?? []
   logger.info(
-    { account: pubkey, name: result.current.name, client, jti: result.current.jti, verdict: result.outcome, notification: notification?.summary },
+    { account: pubkey, name: result.current.name, client, jti: result.current.jti, verdict: result.outcome, notification: notification?.summary, findings: findings.length > 0 ? findings.length : undefined },
     'account JWT push',
   )
-  // nsc prints every line of a non-empty body.
-  const lines = [notification?.summary, isSameJtiEdit(result) ? SAME_JTI_WARNING : undefined].filter((l) => l !== undefined)
+  // nsc prints every line of a non-empty body; the cross-account findings come after the lines the Go-compatible clients know.
+  const lines = [notification?.summary, isSameJtiEdit(result) ? SAME_JTI_WARNING : undefined, ...findings].filter((l) => l !== undefined)
   if (lines.length === 0) return { status: 200, body: null, headers: [] }
   // Stored but not announced (NATS down) is a warning for nsc (202), not a failure.
   return {

@@ -29,6 +29,13 @@ const STATUSES: Partial<Record<ErrorCode, Answer>> = {
   [ErrorCode.StoreWrite]: { status: 500 },
   [ErrorCode.WriterUnavailable]: { status: 503, headers: { 'Retry-After': '1' } },
   [ErrorCode.NotImplemented]: { status: 501 },
+  [ErrorCode.Unauthorized]: { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="nats-accounts"' } },
+  [ErrorCode.Forbidden]: { status: 403 },
+}
+
+/** The status and headers of a domain error. */
+export function statusOf(code: ErrorCode): Answer {
+  return STATUSES[code] ?? { status: 500 }
 }
 
 export const TEXT_HEADERS = {
@@ -44,7 +51,7 @@ export const GO_CLAIMS_INVALID = 'The server was unable to update your account J
 
 /** The status, headers and body for a domain error. */
 export function errorAnswer(err: AccountServerError): { status: ContentfulStatusCode; headers: Record<string, string>; body: string } {
-  const { status, headers: extra } = STATUSES[err.code] ?? { status: 500 }
+  const { status, headers: extra } = statusOf(err.code)
   const headers = { ...TEXT_HEADERS, ...extra }
   if (err instanceof ClaimsInvalidError) {
     // The Go server's item layout: one "\t - <issue>\n" per issue, items separated by "\n".

@@ -5,15 +5,13 @@
  * the management subjects nsc uses (`$SYS.REQ.CLAIMS.UPDATE/LIST/DELETE`).
  * @module
  */
-import { createHash } from 'node:crypto'
 import { RequestError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node'
-import { AccountServerError, describeError, describeIat } from '../errors.js'
+import { AccountServerError, describeError } from '../errors.js'
 import { decodeJwt } from '../jwt/decode.js'
 import { isAccountKey } from '../jwt/nkeys.js'
-import { isTrustedIssuer } from '../jwt/trust.js'
-import { verifySignature } from '../jwt/verify.js'
 import type { Logger } from '../log/logger.js'
 import { isSameJtiEdit, SAME_JTI_WARNING } from '../accounts/local-writer.js'
+import { DeleteRefusal, keptReason, type DeleteRequests } from '../accounts/delete-request.js'
 import type { PushResult } from '../accounts/ports.js'
 import type { AccountService } from '../accounts/service.js'
 import type { ServerIdentity } from './identity.js'
@@ -22,10 +20,9 @@ import type { NatsLink } from './link.js'
 export type PeerOptions = {
   /** How often to pull a PACK from resolver peers; 0 never. */
   packIntervalMs: number
+  /** Applies delete requests (shared with the HTTP API, so a request is applied once whichever way it comes). */
+  deletes: DeleteRequests
 }
-
-/** nsc stamps delete requests with the time it sends them; older ones are replays. */
-const DELETE_MAX_AGE_S = 600
 const EMPTY = new Uint8Array(0)
 
 /** The subject of a JWT that may not even verify, to name the account in a refusal. */
@@ -44,8 +41,6 @@ export class ResolverPeer {
   readonly #logger: Logger
   readonly #options: PeerOptions
   readonly #subs: Subscription[] = []
-  /** Delete requests already applied (by jti, or by bytes without one), until they are too old anyway. */
-  readonly #appliedDeletes = new Map<string, number>()
   #timer: ReturnType<typeof setInterval> | null = null
 
   constructor(link: NatsLink, service: AccountService, identity: ServerIdentity, logger: Logger, options: PeerOptions) {
@@ -156,52 +151,20 @@ export class ResolverPeer {
       this.#logger.warn(`delete request by ${requester} refused: ${reason}`)
       if (msg.reply) msg.respond(this.#identity.updateReply(undefined, { error: `delete accounts request by ${requester} failed - ${reason}` }))
     }
-    const trust = this.#service.trust
-    let claims
+    let request
+    let outcome
     try {
-      const decoded = decodeJwt(msg.string())
-      verifySignature(decoded)
-      claims = decoded.claims
+      request = this.#options.deletes.verify(msg.data)
+      requester = request.requester
+      outcome = await this.#options.deletes.apply(request, 'nats')
     } catch (err) {
-      return fail(`malformed request: ${(err as Error).message}`)
+      if (!(err instanceof DeleteRefusal)) throw err
+      requester = err.requester
+      return fail(err.reason)
     }
-    requester = claims.sub ?? 'unknown'
-    if (claims.sub !== claims.iss) return fail('not self signed')
-    const signer = claims.iss ?? ''
-    const trusted = trust !== null && isTrustedIssuer(trust, signer)
-    if (!trusted) return fail('not trusted')
-    const nowSeconds = Math.floor(this.#service.now() / 1000)
-    const issued = claims.iat ?? 0
-    const age = nowSeconds - issued
-    if (Math.abs(age) > DELETE_MAX_AGE_S) return fail(`stale request: issued ${age} s ago, at most ${DELETE_MAX_AGE_S} s are accepted`)
-    for (const [id, until] of this.#appliedDeletes) if (until < nowSeconds) this.#appliedDeletes.delete(id)
-    const id = claims.jti ? `jti ${claims.jti}` : `sha256 ${createHash('sha256').update(msg.data).digest('hex')}`
-    if (this.#appliedDeletes.has(id)) return fail(`replayed request: ${id} was already applied`)
-    const accounts = claims.nats?.accounts
-    if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && isAccountKey(a))) {
-      return fail('malformed request')
-    }
-    if (trust!.systemAccount !== '' && accounts.includes(trust!.systemAccount)) {
-      return fail('not allowed to delete system account')
-    }
-    this.#appliedDeletes.set(id, issued + DELETE_MAX_AGE_S)
-    let deleted = 0
-    // A request deletes what was issued before it: an account re-created since stays.
-    const kept: string[] = []
-    for (const pubkey of accounts as string[]) {
-      const current = await this.#service.reader.get(pubkey)
-      if (current !== null && current.iat >= issued) {
-        kept.push(`${pubkey} issued ${describeIat(current.iat)}`)
-        continue
-      }
-      const gone = await this.#service.delete(pubkey, { kind: 'nats', detail: `delete request by ${requester} (jti ${claims.jti ?? ''})` })
-      if (gone !== null) deleted++
-    }
-    this.#logger.info({ requester, accounts }, `deleted ${deleted} accounts`)
-    if (kept.length > 0) {
-      return fail(`deleted ${deleted} accounts; kept ${kept.length} issued at or after the request (issued ${describeIat(issued)}): ${kept.join(', ')}`)
-    }
-    if (msg.reply) msg.respond(this.#identity.updateReply(undefined, { message: `deleted ${deleted} accounts` }))
+    this.#logger.info({ requester, accounts: request.accounts }, `deleted ${outcome.deleted} accounts`)
+    if (outcome.kept.length > 0) return fail(keptReason(request, outcome))
+    if (msg.reply) msg.respond(this.#identity.updateReply(undefined, { message: `deleted ${outcome.deleted} accounts` }))
   }
 
   /** A pull from a timer or an event: what fails is logged, never thrown out of the callback. */

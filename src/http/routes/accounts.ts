@@ -7,6 +7,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import { AccountServerError, ErrorCode } from '../../errors.js'
+import type { AccountOverview } from '../../accounts/overview.js'
 import type { AccountService } from '../../accounts/service.js'
 import { accountAnswer, toResponse, tooLarge } from '../account-response.js'
 import { decodedJwtResponse } from '../decode-view.js'
@@ -18,6 +19,8 @@ export type AccountRoutesOptions = {
   logger: Logger
   /** Largest accepted POST body. @default 1 MiB */
   maxBodyBytes?: number
+  /** Adds the cross-account findings to push answers. */
+  overview?: AccountOverview
 }
 
 /** The account's own URL: the one the fast path serves too. */
@@ -90,7 +93,7 @@ export function accountRoutes(options: AccountRoutesOptions): Hono {
     }),
     async (c) => {
       const pubkey = c.req.param('pubkey')
-      return toResponse(await answerPush(service, logger, pubkey, await c.req.text(), clientAddress(c.env)))
+      return toResponse(await answerPush(service, logger, pubkey, await c.req.text(), clientAddress(c.env), options.overview))
     },
   )
   return app

@@ -1,0 +1,341 @@
+/**
+ * Every account at a glance, for the JSON API and the web console: an in-memory index of what
+ * the list shows (built from the store at start-up, kept current by the service's change
+ * events), the cross-account findings, and one account in full. The shapes returned here are
+ * the API's JSON (snake_case, times in ISO 8601 UTC).
+ * @module
+ */
+import { AccountServerError, ErrorCode } from '../errors.js'
+import { CheckIndex, factsOf, type AccountFacts, type CheckContext, type Finding, type FindingCode } from '../checks/index.js'
+import { decodeJwt } from '../jwt/decode.js'
+import type { StoredAccount } from '../jwt/types.js'
+import type { Logger } from '../log/logger.js'
+import type { HistoryEntry, PutSource } from '../store/types.js'
+import type { AccountChange, AccountOnServer, FleetView } from './ports.js'
+import type { AccountService } from './service.js'
+
+export type AccountStatus = 'active' | 'expired' | 'deleted'
+export const ACCOUNT_STATUSES: readonly AccountStatus[] = ['active', 'expired', 'deleted']
+
+/** Who signed the account JWT, seen from the configured operator. */
+export type IssuerKind = 'operator' | 'signing_key' | 'untrusted'
+
+export type LastChange = { at: string; event: HistoryEntry['event']; source: HistoryEntry['source']; source_detail: string }
+
+export type AccountSummary = {
+  key: string
+  name: string
+  issuer: string
+  /** null without an operator. */
+  issuer_kind: IssuerKind | null
+  iat: number
+  /** 0: never expires. */
+  exp: number
+  jti: string
+  status: AccountStatus
+  /** null when unknown (a store without history, and no change seen since start-up). */
+  last_change: LastChange | null
+  findings: number
+  /** nats-servers running an older version than the stored one (0 without NATS). */
+  drifted: number
+}
+
+export type HistoryItem = {
+  event: HistoryEntry['event']
+  jti: string
+  iat: number
+  exp: number
+  issuer: string
+  received_at: string
+  source: HistoryEntry['source']
+  source_detail: string
+  notification: string
+}
+
+export type AccountDetail = AccountSummary & {
+  /** The decoded claims of the stored JWT (of the deleted one, for a deleted account). */
+  claims: Record<string, unknown>
+  jwt: string
+  /** null: the store keeps no history (directory store). */
+  history: HistoryItem[] | null
+  finding_list: Finding[]
+  /** null: NATS is not configured. */
+  fleet: AccountOnServer[] | null
+}
+
+export type ListQuery = {
+  /** Substring of the name (any case) or of the key. */
+  q?: string
+  status?: AccountStatus
+  /** The last key of the previous page. */
+  cursor?: string
+  limit: number
+}
+
+export type AccountPage = { accounts: AccountSummary[]; total: number; next_cursor: string | null }
+
+export type OverviewOptions = {
+  service: AccountService
+  fleet?: FleetView
+  logger?: Logger
+  /** `account-expiring` window. @default 7 days */
+  expiringWithinSeconds?: number
+}
+
+export const DEFAULT_EXPIRING_WITHIN_S = 7 * 24 * 3600
+
+/** The smallest index in the sorted `keys` whose key is greater than `key`. */
+function after(keys: readonly string[], key: string): number {
+  let [lo, hi] = [0, keys.length]
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (keys[mid]! <= key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+function historyItem(h: HistoryEntry): HistoryItem {
+  return {
+    event: h.event,
+    jti: h.jti,
+    iat: h.iat,
+    exp: h.exp,
+    issuer: h.issuer,
+    received_at: iso(h.receivedAt),
+    source: h.source,
+    source_detail: h.source === 'http' ? '' : h.sourceDetail,
+    notification: h.notification,
+  }
+}
+
+export class AccountOverview {
+  readonly #service: AccountService
+  readonly #fleet: FleetView | undefined
+  readonly #logger: Logger | undefined
+  readonly #expiringWithinSeconds: number
+  #index = new CheckIndex()
+  /** Every listed key (stored and deleted), sorted: the cursor order. */
+  #keys: string[] = []
+  /** Accounts deleted since start-up: what they held. */
+  readonly #deleted = new Map<string, AccountFacts>()
+  /** Changes seen since start-up, for stores without history. */
+  readonly #changes = new Map<string, LastChange>()
+  /** Changes that arrive while the store is being read: applied once it is. */
+  #pending: Set<string> | null = new Set()
+  #ready: Promise<void> | null = null
+  readonly #unsubscribe: () => void
+
+  constructor(options: OverviewOptions) {
+    this.#service = options.service
+    this.#fleet = options.fleet
+    this.#logger = options.logger
+    this.#expiringWithinSeconds = options.expiringWithinSeconds ?? DEFAULT_EXPIRING_WITHIN_S
+    this.#unsubscribe = this.#service.onChange((changes) => this.#changed(changes))
+  }
+
+  /** Reads every stored account once (the first call does; later calls wait for it). */
+  ready(): Promise<void> {
+    this.#ready ??= this.#load()
+    return this.#ready
+  }
+
+  async #load(): Promise<void> {
+    const accounts: StoredAccount[] = []
+    for await (const account of this.#service.reader.list()) accounts.push(account)
+    this.#index.load(accounts)
+    this.#keys = accounts.map((a) => a.pubkey).sort()
+    const pending = this.#pending ?? new Set()
+    this.#pending = null
+    await Promise.all([...pending].map((pubkey) => this.#reread(pubkey)))
+  }
+
+  close(): void {
+    this.#unsubscribe()
+  }
+
+  get size(): number {
+    return this.#index.size
+  }
+
+  /** What the checks compare with now: the clock, the operator, the fleet's versions. */
+  context(): CheckContext {
+    return {
+      nowSeconds: Math.floor(this.#service.now() / 1000),
+      expiringWithinSeconds: this.#expiringWithinSeconds,
+      trust: this.#service.trust,
+      servers: this.#fleet?.servers() ?? [],
+    }
+  }
+
+  #changed(changes: readonly AccountChange[] | null): void {
+    if (changes === null) {
+      this.#ready = null
+      this.#pending = new Set()
+      this.#index = new CheckIndex()
+      void this.ready().catch((err: unknown) => this.#logger?.error(`cannot read the store for the account list: ${(err as Error).message}`))
+      return
+    }
+    for (const change of changes) {
+      if (this.#pending !== null) {
+        this.#pending.add(change.pubkey)
+      } else if (change.account === undefined) {
+        void this.#reread(change.pubkey).catch((err: unknown) => this.#logger?.error({ account: change.pubkey }, `cannot read a changed account: ${(err as Error).message}`))
+      } else {
+        this.#apply(change.pubkey, change.account, change.source)
+      }
+    }
+  }
+
+  async #reread(pubkey: string): Promise<void> {
+    const account = await this.#service.reader.get(pubkey)
+    if (account !== null || this.#index.get(pubkey) !== undefined) this.#apply(pubkey, account)
+  }
+
+  #apply(pubkey: string, account: StoredAccount | null, source?: PutSource): void {
+    const previous = this.#index.get(pubkey)
+    const { appeared } = this.#index.set(pubkey, account)
+    if (account === null && previous !== undefined) this.#deleted.set(pubkey, previous)
+    if (account !== null) this.#deleted.delete(pubkey)
+    this.#insertKey(pubkey)
+    if (source !== undefined) {
+      const event = account === null ? 'deleted' : 'accepted'
+      this.#changes.set(pubkey, { at: iso(this.#service.now()), event, source: source.kind, source_detail: source.kind === 'http' ? '' : (source.detail ?? '') })
+    }
+    for (const f of appeared) this.#logger?.warn({ account: f.account, code: f.code, other: f.other }, `check finding: ${f.message}`)
+  }
+
+  #insertKey(pubkey: string): void {
+    const at = after(this.#keys, pubkey)
+    if (this.#keys[at - 1] !== pubkey) this.#keys.splice(at, 0, pubkey)
+  }
+
+  #status(pubkey: string, facts: AccountFacts | undefined, nowSeconds: number): AccountStatus {
+    if (facts === undefined) return 'deleted'
+    return facts.exp > 0 && facts.exp <= nowSeconds ? 'expired' : 'active'
+  }
+
+  #summary(pubkey: string, context: CheckContext, drifted: ReadonlyMap<string, number>): AccountSummary | null {
+    const stored = this.#index.get(pubkey)
+    const facts = stored ?? this.#deleted.get(pubkey)
+    if (facts === undefined) return null
+    const trust = context.trust
+    let issuerKind: IssuerKind | null = null
+    if (trust !== null) {
+      if (trust.signingKeys.has(facts.issuer)) issuerKind = 'signing_key'
+      else issuerKind = facts.issuer === trust.key && !trust.strict ? 'operator' : 'untrusted'
+    }
+    return {
+      key: pubkey,
+      name: facts.name,
+      issuer: facts.issuer,
+      issuer_kind: issuerKind,
+      iat: facts.iat,
+      exp: facts.exp,
+      jti: facts.jti,
+      status: this.#status(pubkey, stored, context.nowSeconds),
+      last_change: null,
+      findings: stored === undefined ? 0 : this.#index.findings(pubkey, context).length,
+      drifted: drifted.get(pubkey) ?? 0,
+    }
+  }
+
+  #drifted(): Map<string, number> {
+    return new Map((this.#fleet?.drifted() ?? []).map((d) => [d.pubkey, d.servers.length]))
+  }
+
+  /** Where the history is kept, the last change comes from it; otherwise from what was seen since start-up. */
+  async #withLastChange(summary: AccountSummary): Promise<AccountSummary> {
+    const history = await this.#history(summary.key)
+    const newest = history?.[0]
+    const seen = this.#changes.get(summary.key) ?? null
+    if (newest === undefined) return { ...summary, last_change: history === null ? seen : null }
+    return { ...summary, last_change: { at: newest.received_at, event: newest.event, source: newest.source, source_detail: newest.source_detail } }
+  }
+
+  async #history(pubkey: string): Promise<HistoryItem[] | null> {
+    try {
+      return (await this.#service.history(pubkey)).map(historyItem)
+    } catch (err) {
+      if (err instanceof AccountServerError && err.code === ErrorCode.NotImplemented) return null
+      throw err
+    }
+  }
+
+  /** One page of accounts in key order. */
+  async list(query: ListQuery): Promise<AccountPage> {
+    await this.ready()
+    const context = this.context()
+    const drifted = this.#drifted()
+    const needle = query.q?.trim() ?? ''
+    const lower = needle.toLowerCase()
+    const upper = needle.toUpperCase()
+    const matches = (pubkey: string): boolean => {
+      if (needle !== '') {
+        const facts = this.#index.get(pubkey) ?? this.#deleted.get(pubkey)
+        if (!pubkey.includes(upper) && !(facts?.name.toLowerCase().includes(lower) ?? false)) return false
+      }
+      return query.status === undefined || this.#status(pubkey, this.#index.get(pubkey), context.nowSeconds) === query.status
+    }
+    const start = query.cursor ? after(this.#keys, query.cursor) : 0
+    const page: string[] = []
+    let total = 0
+    let next: string | null = null
+    this.#keys.forEach((pubkey, i) => {
+      if (!matches(pubkey)) return
+      total++
+      if (i < start) return
+      if (page.length < query.limit) page.push(pubkey)
+      else next ??= page[page.length - 1]!
+    })
+    const summaries = page.flatMap((pubkey) => this.#summary(pubkey, context, drifted) ?? [])
+    return { accounts: await Promise.all(summaries.map((s) => this.#withLastChange(s))), total, next_cursor: next }
+  }
+
+  /** One account in full, or null when it is neither stored nor known as deleted. */
+  async account(pubkey: string): Promise<AccountDetail | null> {
+    await this.ready()
+    const context = this.context()
+    const stored = await this.#service.reader.get(pubkey)
+    const account = stored ?? (await this.#service.reader.deleted(pubkey))
+    if (account === null) return null
+    // A deletion from before start-up: listed from now on.
+    if (stored === null && !this.#deleted.has(pubkey)) this.#deleted.set(pubkey, factsOf(account))
+    this.#insertKey(pubkey)
+    const summary = await this.#withLastChange(this.#summary(pubkey, context, this.#drifted())!)
+    const history = await this.#history(pubkey)
+    return {
+      ...summary,
+      claims: decodeJwt(account.jwt).claims,
+      jwt: account.jwt,
+      history,
+      finding_list: stored === null ? [] : this.findings(pubkey),
+      fleet: this.#fleet === undefined ? null : this.#fleet.account(pubkey),
+    }
+  }
+
+  /** Findings about this account, then those of other accounts that name it. */
+  findings(pubkey: string): Finding[] {
+    const context = this.context()
+    return [...this.#index.findings(pubkey, context), ...this.#index.findingsNaming(pubkey, context)]
+  }
+
+  /** Every finding of the store. */
+  async allFindings(): Promise<Finding[]> {
+    await this.ready()
+    return [...this.#index.all(this.context())]
+  }
+
+  /** Findings by code (every code, 0 when none): the gauges. */
+  counts(): Record<FindingCode, number> {
+    return this.#index.counts(this.context())
+  }
+
+  /** The lines a push answer adds (nsc prints them): the findings about the pushed account and those naming it. */
+  async pushLines(pubkey: string): Promise<string[]> {
+    await this.ready()
+    return this.findings(pubkey).map((f) => `${f.severity}: ${f.message} [${f.code}]`)
+  }
+}
