@@ -53,7 +53,7 @@ export class FleetSnapshot implements FleetView {
 
   drifted(): { pubkey: string; servers: string[] }[] {
     return [...this.#drifted]
-      .map(([pubkey, ids]) => ({ pubkey, servers: ids.filter((id) => this.#servers.has(id)).map((id) => this.#servers.get(id)!.name) }))
+      .map(([pubkey, ids]) => ({ pubkey, servers: ids.filter((id) => this.#servers.has(id)).map((id) => this.#servers.get(id)!.name).sort() }))
       .filter((drift) => drift.servers.length > 0)
   }
 
