@@ -41,6 +41,8 @@ export const ErrorCode = {
   StoreRead: 'ERR_STORE_READ',
   /** The store failed to write. */
   StoreWrite: 'ERR_STORE_WRITE',
+  /** The store cannot take writes now (a NATS KV bucket out of reach); nothing was written, the client retries. */
+  StoreUnavailable: 'ERR_STORE_UNAVAILABLE',
   /** `--workers`: the writing worker is restarting; the write was not made, the client retries. */
   WriterUnavailable: 'ERR_WRITER_UNAVAILABLE',
   /** Configuration or start-up problem (not an HTTP error). */
@@ -76,6 +78,7 @@ export const ERROR_WORDS: Record<ErrorCode, string> = {
   [ErrorCode.BadParameter]: '',
   [ErrorCode.StoreRead]: 'error loading JWT',
   [ErrorCode.StoreWrite]: 'error saving JWT',
+  [ErrorCode.StoreUnavailable]: 'store unavailable, retry',
   [ErrorCode.WriterUnavailable]: 'service unavailable, retry',
   [ErrorCode.Config]: 'server configuration error',
   [ErrorCode.Usage]: '',
@@ -148,6 +151,17 @@ export class StoreError extends AccountServerError {
   constructor(driver: string, op: 'read' | 'write', message: string, options?: ErrorOptions) {
     super(op === 'read' ? ErrorCode.StoreRead : ErrorCode.StoreWrite, `[${driver}] ${message}`, options)
     this.name = 'StoreError'
+  }
+}
+
+/**
+ * The store cannot be written now (its servers are out of reach, the write timed out): the
+ * write was not acknowledged, and a retry may succeed once the store is back.
+ */
+export class StoreUnavailableError extends AccountServerError {
+  constructor(driver: string, message: string, options?: ErrorOptions) {
+    super(ErrorCode.StoreUnavailable, `[${driver}] ${message}`, options)
+    this.name = 'StoreUnavailableError'
   }
 }
 

@@ -30,7 +30,8 @@ import { NatsLink, readCredentials } from './nats/link.js'
 import { NatsLookup } from './nats/lookup.js'
 import { Notifier } from './nats/notifier.js'
 import { ResolverPeer } from './nats/peer.js'
-import { describeStore, openStore } from './store/index.js'
+import { openConfiguredStore } from './open-store.js'
+import { describeStore } from './store/index.js'
 import type { JwtStore } from './store/types.js'
 import { VERSION } from './version.js'
 
@@ -83,7 +84,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   const trust = await loadTrust(config, banner)
   const adminAuth = await loadAdminAuth(config.api, banner)
   const nats = config.nats.servers.length > 0 ? await natsLink(config, trust, logger) : null
-  const rawStore = options.store ?? (await openStore(config.store, { writable: true, logger, writer: leader }))
+  const rawStore = options.store ?? (await openConfiguredStore(config.store, { writable: true, logger, writer: leader }))
   const accounts = await rawStore.count()
   banner.info(`using the ${options.store ? `${rawStore.name} store` : describeStore(config.store)}: ${accounts} account${accounts === 1 ? '' : 's'}`)
   const cache = new AccountCache(100_000)

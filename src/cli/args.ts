@@ -23,6 +23,11 @@ Store (all commands):
   --sqlite <file>       SQLite store (the default: ./data/accounts.db)
   -dir <path>           directory store <path>/<pubkey>.jwt instead
   --shard               with -dir: <path>/<last 2 chars>/<pubkey>.jwt; with export: shard the target
+  --kv <bucket>         NATS JetStream KV store instead, shared by many instances (created if missing)
+  --kv-servers <url[,url]>  NATS servers of the account that holds the bucket (user:password@ allowed)
+  --kv-creds <file>     NATS credentials for those servers
+  --kv-replicas <n>     replicas of the bucket when it is created (default 1)
+  --kv-snapshot <file>  local copy of the bucket, served at start-up until the bucket is reachable
 Options:
   -operator <file>      operator JWT; account JWTs must be signed by it or its signing keys
   -hp <host:port>       listen address (default: localhost:9090; ":9090" listens everywhere)
@@ -65,6 +70,11 @@ export const OPTIONS = {
   dir: { type: 'string' },
   sqlite: { type: 'string' },
   shard: { type: 'boolean' },
+  kv: { type: 'string' },
+  'kv-servers': { type: 'string' },
+  'kv-creds': { type: 'string' },
+  'kv-replicas': { type: 'string' },
+  'kv-snapshot': { type: 'string' },
   'dry-run': { type: 'boolean' },
   format: { type: 'string' },
   'log-format': { type: 'string' },
@@ -205,6 +215,11 @@ function flagsOf(v: ParsedValues): CliFlags {
     dir: v.dir,
     sqlite: v.sqlite,
     shard: v.shard ?? false,
+    kv: v.kv,
+    kvServers: v['kv-servers'],
+    kvCreds: v['kv-creds'],
+    kvReplicas: v['kv-replicas'],
+    kvSnapshot: v['kv-snapshot'],
     dryRun: v['dry-run'] ?? false,
     format: v.format,
     logFormat: v['log-format'],

@@ -10,12 +10,15 @@ import { ConfigError } from '../errors.js'
 import { scanFleetOnce } from '../fleet/once.js'
 import { loadOperator } from '../jwt/trust.js'
 import type { StoredAccount } from '../jwt/types.js'
-import { describeStore, openStore } from '../store/index.js'
+import { openConfiguredStore } from '../open-store.js'
+import { describeStore } from '../store/index.js'
 import type { StoreConfig } from '../store/types.js'
 import type { Io } from './transfer.js'
 
 /** A store that is not there is a mistake in the flags, not an empty store to create. */
 async function assertStoreExists(store: StoreConfig): Promise<void> {
+  // A KV bucket is not a path: opening it says what is wrong.
+  if (store.type === 'kv') return
   const path = store.type === 'sqlite' ? store.file : store.dir
   try {
     await access(path)
@@ -33,7 +36,7 @@ function byImportance(a: Finding, b: Finding): number {
 export async function runCheck(config: ServerConfig, options: { json: boolean }, io: Io): Promise<number> {
   const trust = config.operator === '' ? null : await loadOperator(config.operator)
   await assertStoreExists(config.store)
-  const store = await openStore(config.store)
+  const store = await openConfiguredStore(config.store)
   const accounts: StoredAccount[] = []
   try {
     for await (const account of store.list()) accounts.push(account)

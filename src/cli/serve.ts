@@ -15,7 +15,12 @@ import { createAccountServer } from '../server.js'
 
 /** The configuration without the passwords and tokens URLs may carry. */
 function redacted(config: ServerConfig): ServerConfig {
-  return { ...config, nats: { ...config.nats, servers: config.nats.servers.map(redactUrl) } }
+  const { store } = config
+  return {
+    ...config,
+    store: store.type === 'kv' ? { ...store, servers: store.servers.map(redactUrl) } : store,
+    nats: { ...config.nats, servers: config.nats.servers.map(redactUrl) },
+  }
 }
 
 export function workerNumber(): number {

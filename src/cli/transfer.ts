@@ -12,7 +12,8 @@ import { readSource } from '../transfer/sources.js'
 import { AccountService } from '../accounts/service.js'
 import { isShardedLayout } from '../store/drivers/directory.js'
 import { overlayStore } from '../store/drivers/overlay.js'
-import { describeStore, openStore } from '../store/index.js'
+import { openConfiguredStore } from '../open-store.js'
+import { describeStore } from '../store/index.js'
 import { writeFileAtomic } from '../store/utils/atomic-write.js'
 import type { CliFlags } from '../config/flags.js'
 import type { ExportFormat } from './args.js'
@@ -36,7 +37,7 @@ async function withService<T>(
     throw new ConfigError('this command needs -operator <operator JWT file>: every JWT is checked as a POST would be')
   }
   const trust = config.operator === '' ? null : await loadOperator(config.operator)
-  const opened = await openStore(store)
+  const opened = await openConfiguredStore(store)
   const target = options.dryRun ? overlayStore(opened) : opened
   const service = new AccountService({ store: target, trust, clockSkewSeconds: config.clockSkewMs / 1000 })
   try {

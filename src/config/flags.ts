@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os'
 import { ConfigError, UsageError } from '../errors.js'
-import { loadConfig, parseDurationMs, workerCount, type LoadedConfig } from './load.js'
+import { kvBucket, kvReplicas, kvStoreFrom, loadConfig, parseDurationMs, workerCount, type LoadedConfig } from './load.js'
 import type { ServerConfig } from './types.js'
 
 export type CliFlags = {
@@ -13,6 +13,11 @@ export type CliFlags = {
   dir?: string
   sqlite?: string
   shard: boolean
+  kv?: string
+  kvServers?: string
+  kvCreds?: string
+  kvReplicas?: string
+  kvSnapshot?: string
   dryRun: boolean
   format?: string
   logFormat?: string
@@ -50,9 +55,8 @@ export type CommandName = 'serve' | 'import' | 'export' | 'check'
  */
 export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: CommandName = 'serve'): ServerConfig {
   const config = structuredClone(loaded)
-  if (flags.dir !== undefined && flags.sqlite !== undefined) {
-    throw new UsageError('-dir and --sqlite name two different stores: choose one')
-  }
+  const named = [flags.dir !== undefined && '-dir', flags.sqlite !== undefined && '--sqlite', flags.kv !== undefined && '--kv'].filter(Boolean)
+  if (named.length > 1) throw new UsageError(`${named.join(' and ')} name ${named.length === 2 ? 'two ' : ''}different stores: choose one`)
   // For export, --shard describes the target; a -dir source is read in the layout it has.
   const shardsStore = command !== 'export' && flags.shard
   // As in the Go server, -dir replaces the whole store setting (a file's shard: true included).
@@ -64,6 +68,7 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
     if (config.store.type !== 'directory') throw new UsageError('--shard applies to a -dir store')
     config.store.shard = true
   }
+  applyKvFlags(config, flags)
   if (flags.operator !== undefined) config.operator = flags.operator
   if (flags.primary !== undefined) config.primary = flags.primary
   // The Go server took one URL; a comma-separated list is what nats-server clients accept too.
@@ -71,37 +76,19 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
   if (flags.creds !== undefined) config.nats.credentials = expandHome(flags.creds)
   if (flags.autoResync) config.nats.autoResync = true
   if (flags.hostPort !== undefined) {
-    const { host, port } = parseHostPort(flags.hostPort)
+    const { host, port } = parsedFlag('', () => parseHostPort(flags.hostPort!))
     config.http.host = host
     config.http.port = port
   }
   if (flags.metricsHostPort !== undefined) config.metrics.listen = flags.metricsHostPort
   if (flags.trace) config.logging.level = 'trace'
   else if (flags.debug) config.logging.level = 'debug'
-  if (flags.workers !== undefined) {
-    try {
-      config.workers = workerCount(flags.workers)
-    } catch (err) {
-      throw new UsageError(`--workers: ${(err as Error).message}`)
-    }
-  }
-  if (flags.clockSkew !== undefined) {
-    try {
-      config.clockSkewMs = parseDurationMs(flags.clockSkew)
-    } catch (err) {
-      throw new UsageError(`--clock-skew: ${(err as Error).message}`)
-    }
-  }
+  if (flags.workers !== undefined) config.workers = parsedFlag('--workers: ', () => workerCount(flags.workers!))
+  if (flags.clockSkew !== undefined) config.clockSkewMs = parsedFlag('--clock-skew: ', () => parseDurationMs(flags.clockSkew!))
   if (flags.apiAuth) config.api.auth = true
   if (flags.adminTokenFile !== undefined) config.api.adminTokenFile = expandHome(flags.adminTokenFile)
   if (flags.adminCertSubjects !== undefined) config.api.adminCertSubjects = flags.adminCertSubjects.split(';').map((s) => s.trim()).filter(Boolean)
-  if (flags.expiringWithin !== undefined) {
-    try {
-      config.checks.expiringWithinMs = parseDurationMs(flags.expiringWithin)
-    } catch (err) {
-      throw new UsageError(`--expiring-within: ${(err as Error).message}`)
-    }
-  }
+  if (flags.expiringWithin !== undefined) config.checks.expiringWithinMs = parsedFlag('--expiring-within: ', () => parseDurationMs(flags.expiringWithin!))
   if (flags.logFormat !== undefined) {
     if (flags.logFormat !== 'text' && flags.logFormat !== 'json') {
       throw new UsageError(`--log-format is text or json, not "${flags.logFormat}"`)
@@ -111,11 +98,53 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
   return config
 }
 
+/** A flag value that cannot be parsed is a usage error (exit 2), whatever the parser throws. */
+function parsedFlag<T>(prefix: string, parse: () => T): T {
+  try {
+    return parse()
+  } catch (err) {
+    throw new UsageError(prefix + (err as Error).message)
+  }
+}
+
+/** `--kv <bucket>` selects the KV store; the other `--kv-*` flags set it (or the configured one). */
+function applyKvFlags(config: ServerConfig, flags: CliFlags): void {
+  const { kv, kvServers, kvCreds, kvReplicas: replicas, kvSnapshot } = flags
+  if (kv !== undefined) config.store = kvStoreFrom(config.store, { bucket: parsedFlag('--kv: ', () => kvBucket(kv)) })
+  const given = [
+    kvServers !== undefined && '--kv-servers',
+    kvCreds !== undefined && '--kv-creds',
+    replicas !== undefined && '--kv-replicas',
+    kvSnapshot !== undefined && '--kv-snapshot',
+  ].filter(Boolean)
+  if (given.length === 0) return
+  const { store } = config
+  if (store.type !== 'kv') throw new UsageError(`${given.join(', ')} appl${given.length === 1 ? 'ies' : 'y'} to a KV store: add --kv <bucket>`)
+  if (kvServers !== undefined) store.servers = kvServers.split(',').map((u) => u.trim()).filter(Boolean)
+  if (kvCreds !== undefined) store.creds = expandHome(kvCreds)
+  if (kvSnapshot !== undefined) store.snapshot = expandHome(kvSnapshot)
+  if (replicas !== undefined) {
+    store.replicas = parsedFlag('--kv-replicas: ', () => {
+      if (!/^\d+$/.test(replicas)) throw new Error(`"${replicas}" is not a number of replicas from 1 to 5`)
+      return kvReplicas(Number(replicas))
+    })
+  }
+}
+
+/** The KV store's connection must name its servers, wherever the store was chosen. */
+function checkKvServers(config: ServerConfig, flags: CliFlags): void {
+  if (config.store.type !== 'kv' || config.store.servers.length > 0) return
+  const message = `the KV store (bucket ${config.store.bucket}) needs the NATS servers that hold it: --kv-servers <url[,url]> (store.kv.servers, NATS_ACCOUNTS_STORE_KV_SERVERS)`
+  throw flags.kv !== undefined ? new UsageError(message) : new ConfigError(message)
+}
+
 /** Defaults < config file (`-c`, or NATS_ACCOUNTS_CONFIG) < environment < flags. */
 export async function configFor(flags: CliFlags, command: CommandName, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   const file = flags.config ?? (env.NATS_ACCOUNTS_CONFIG || undefined)
   const loaded = await loadConfig({ file: file === undefined ? undefined : expandHome(file), env })
-  return { config: applyFlags(loaded.config, flags, command), warnings: loaded.warnings }
+  const config = applyFlags(loaded.config, flags, command)
+  checkKvServers(config, flags)
+  return { config, warnings: loaded.warnings }
 }
 
 /** Go's `net.SplitHostPort` plus a numeric port check, as the Go server's `-hp` did. */

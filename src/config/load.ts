@@ -9,11 +9,13 @@ import { ConfigError } from '../errors.js'
 import type { LogFormat, LogLevel } from '../log/logger.js'
 import { SYSTEM_CGROUPS, usableCpus, type CgroupPaths } from './cpus.js'
 import { parseConfigFile, positionOf, type ConfigMap, type ConfigValue } from './parser.js'
+import type { KvStoreConfig } from '../store/types.js'
 import { defaultConfig, type ServerConfig } from './types.js'
 
 type Kind = 'string' | 'int' | 'bool' | 'strings' | 'subjects' | 'duration'
 type Value = string | number | boolean | string[]
-type StoreDraft = { dir?: string; sqlite?: string; shard?: boolean }
+type KvDraft = Partial<Omit<KvStoreConfig, 'type' | 'tls'>> & { tls?: Partial<KvStoreConfig['tls']> }
+type StoreDraft = { dir?: string; sqlite?: string; shard?: boolean; kv?: KvDraft }
 type Layer = { config: ServerConfig; store: StoreDraft; warnings: string[] }
 
 type Entry = {
@@ -68,6 +70,14 @@ const ENTRIES: Record<string, Entry> = {
   'store.dir': { kind: 'string', env: 'STORE_DIR', set: (l, v: string) => (l.store.dir = v) },
   'store.shard': { kind: 'bool', env: 'STORE_SHARD', set: (l, v: boolean) => (l.store.shard = v) },
   'store.cleanupinterval': { kind: 'int', set: () => undefined },
+  'store.kv.bucket': { kind: 'string', env: 'STORE_KV_BUCKET', set: (l, v: string) => (kvDraft(l).bucket = kvBucket(v)) },
+  'store.kv.servers': { kind: 'strings', env: 'STORE_KV_SERVERS', set: (l, v: string[]) => (kvDraft(l).servers = v) },
+  'store.kv.creds': { kind: 'string', env: 'STORE_KV_CREDS', set: (l, v: string) => (kvDraft(l).creds = v) },
+  'store.kv.replicas': { kind: 'int', env: 'STORE_KV_REPLICAS', set: (l, v: number) => (kvDraft(l).replicas = kvReplicas(v)) },
+  'store.kv.snapshot': { kind: 'string', env: 'STORE_KV_SNAPSHOT', set: (l, v: string) => (kvDraft(l).snapshot = v) },
+  'store.kv.tls.ca': { kind: 'string', env: 'STORE_KV_TLS_CA', set: (l, v: string) => ((kvDraft(l).tls ??= {}).ca = v) },
+  'store.kv.tls.cert': { kind: 'string', env: 'STORE_KV_TLS_CERT', set: (l, v: string) => ((kvDraft(l).tls ??= {}).cert = v) },
+  'store.kv.tls.key': { kind: 'string', env: 'STORE_KV_TLS_KEY', set: (l, v: string) => ((kvDraft(l).tls ??= {}).key = v) },
   'store.nsc': { kind: 'string', set: () => { throw new ConfigError(NSC_REMOVED.slice(0, 2).join(': ')) } },
   'store.readonly': { kind: 'bool', set: (_l, v: boolean) => { if (v) throw new ConfigError(RO_REMOVED.slice(0, 2).join(': ')) } },
   operatorjwtpath: { kind: 'string', set: (l, v: string) => (l.config.operator = v) },
@@ -113,6 +123,29 @@ const ENTRIES: Record<string, Entry> = {
     env: 'LOG_FORMAT',
     set: (l, v: string) => (l.config.logging.format = oneOf(v.toLowerCase(), FORMATS, 'a log format')),
   },
+}
+
+const kvDraft = (layer: Layer): KvDraft => (layer.store.kv ??= {})
+
+/** A KV bucket name as JetStream accepts it. @throws Error */
+export function kvBucket(value: string): string {
+  if (!/^[-\w]+$/.test(value)) throw new Error(`"${value}" is not a KV bucket name (letters, digits, - and _)`)
+  return value
+}
+
+/** Replicas of a JetStream stream: 1 to 5. @throws Error */
+export function kvReplicas(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 5) throw new Error(`${value} is not a number of replicas from 1 to 5`)
+  return value
+}
+
+/** A KV store: the draft's settings over those of the store configured so far (or the defaults). */
+export function kvStoreFrom(current: ServerConfig['store'], draft: KvDraft & { bucket: string }): KvStoreConfig {
+  const base: KvStoreConfig =
+    current.type === 'kv'
+      ? current
+      : { type: 'kv', bucket: '', servers: [], creds: '', replicas: 1, tls: { cert: '', key: '', ca: '' }, snapshot: '' }
+  return { ...base, ...draft, tls: { ...base.tls, ...draft.tls } }
 }
 
 /** A positive count, or `auto` for one per CPU the process may use (its cgroup's CPU limit included). */
@@ -214,9 +247,16 @@ function walk(layer: Layer, map: ConfigMap, prefix: string, file: string): void 
 
 /** The store a layer names; both kinds in one layer is a mistake worth stopping for. */
 function settleStore(layer: Layer, where: string): void {
-  const { dir, sqlite, shard } = layer.store
-  if (dir !== undefined && sqlite !== undefined) {
-    throw new ConfigError(`${where}: store.dir and store.sqlite name two different stores: choose one`)
+  const { dir, sqlite, shard, kv } = layer.store
+  const named = [dir !== undefined && 'store.dir', sqlite !== undefined && 'store.sqlite', kv?.bucket !== undefined && 'store.kv.bucket'].filter(Boolean)
+  if (named.length > 1) {
+    throw new ConfigError(`${where}: ${named.join(' and ')} name ${named.length === 2 ? 'two ' : ''}different stores: choose one`)
+  }
+  if (kv !== undefined) {
+    const { bucket } = kv
+    if (bucket !== undefined) layer.config.store = kvStoreFrom(layer.config.store, { ...kv, bucket })
+    else if (layer.config.store.type === 'kv') layer.config.store = kvStoreFrom(layer.config.store, { ...kv, bucket: layer.config.store.bucket })
+    else throw new ConfigError(`${where}: store.kv settings need store.kv.bucket (NATS_ACCOUNTS_STORE_KV_BUCKET): they describe a KV store`)
   }
   if (dir !== undefined) layer.config.store = { type: 'directory', dir, shard: shard ?? false }
   else if (sqlite !== undefined) layer.config.store = { type: 'sqlite', file: sqlite }

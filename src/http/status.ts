@@ -27,6 +27,7 @@ const STATUSES: Partial<Record<ErrorCode, Answer>> = {
   [ErrorCode.TooLarge]: { status: 413 },
   [ErrorCode.StoreRead]: { status: 500 },
   [ErrorCode.StoreWrite]: { status: 500 },
+  [ErrorCode.StoreUnavailable]: { status: 503, headers: { 'Retry-After': '2' } },
   [ErrorCode.WriterUnavailable]: { status: 503, headers: { 'Retry-After': '1' } },
   [ErrorCode.NotImplemented]: { status: 501 },
   [ErrorCode.Unauthorized]: { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="nats-accounts"' } },

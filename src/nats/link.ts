@@ -111,7 +111,7 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs = MAX_BACKOF
   return Math.round(ceiling / 2 + (random() * ceiling) / 2)
 }
 
-/** The client's TLS options from `nats.tls`. */
+/** The client's TLS options from certificate files (none when no CA and no certificate is given). */
 export function tlsOptions(tls: NatsConfig['tls']) {
   if (tls.ca === '' && tls.cert === '') return {}
   return {

@@ -6,7 +6,10 @@ import type { Logger } from '../log/logger.js'
 import { ConfigError } from '../errors.js'
 import { countLayouts, directoryStore, probeWritable } from './drivers/directory.js'
 import { sqliteStore } from './drivers/sqlite.js'
-import type { JwtStore, StoreConfig } from './types.js'
+import type { JwtStore, KvStoreConfig, StoreConfig } from './types.js'
+
+/** The stores this process opens by itself; a KV bucket needs a NATS connection (`open-store.ts`). */
+export type LocalStoreConfig = Exclude<StoreConfig, KvStoreConfig>
 
 export type OpenStoreOptions = {
   /** Fail now when the store cannot be written (the server's start-up check). */
@@ -22,7 +25,7 @@ export type OpenStoreOptions = {
  * @throws ConfigError for a layout mismatch; StoreError when it cannot be opened, or written
  *   (`writable`)
  */
-export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<JwtStore> {
+export async function openStore(config: LocalStoreConfig, options: OpenStoreOptions = {}): Promise<JwtStore> {
   if (config.type === 'sqlite') return sqliteStore({ file: config.file })
   const { dir, shard } = config
   const { flat, sharded } = await countLayouts(dir)
@@ -42,7 +45,12 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
 }
 
 export function describeStore(config: StoreConfig): string {
-  return config.type === 'sqlite'
-    ? `SQLite store at ${config.file}`
-    : `directory store at ${config.dir}${config.shard ? ' (sharded)' : ''}`
+  switch (config.type) {
+    case 'sqlite':
+      return `SQLite store at ${config.file}`
+    case 'directory':
+      return `directory store at ${config.dir}${config.shard ? ' (sharded)' : ''}`
+    case 'kv':
+      return `NATS KV store, bucket ${config.bucket}`
+  }
 }

@@ -5,10 +5,39 @@
  */
 import type { StoredAccount } from '../jwt/types.js'
 
-/** Which store to open: SQLite unless a directory is asked for. */
+/** Which store to open: SQLite unless a directory or a NATS KV bucket is asked for. */
 export type StoreConfig =
   | { type: 'sqlite'; /** @default './data/accounts.db' */ file: string }
   | { type: 'directory'; dir: string; /** Two-character shard directories. */ shard: boolean }
+  | KvStoreConfig
+
+/** A JetStream KV bucket shared by every instance, reached over its own NATS connection. */
+export type KvStoreConfig = {
+  type: 'kv'
+  bucket: string
+  /** NATS URLs (`user:password@` allowed) of the account that holds the bucket. */
+  servers: string[]
+  /** A `.creds` file for that connection; '' for none. */
+  creds: string
+  /** Replicas of the bucket (and its history stream) when this server creates them. @default 1 */
+  replicas: number
+  /** TLS to those servers: `ca` verifies them, `cert`/`key` authenticate us; '' for none. */
+  tls: { cert: string; key: string; ca: string }
+  /** A local copy of the bucket served until the bucket is reachable at start-up; '' for none. */
+  snapshot: string
+}
+
+/** How a store that lives elsewhere (a KV bucket) is doing; local stores have no status. */
+export type StoreStatus = {
+  /** Its servers are reachable. */
+  connected: boolean
+  /** Everything the store held at the last check is served here (loaded, watch alive). */
+  caughtUp: boolean
+  /** Writes can be made now. */
+  writable: boolean
+  /** Why one of the above is false; '' when all are true. */
+  reason: string
+}
 
 /** Where an accepted JWT came from, kept by drivers that record history. */
 export type PutSource = {
@@ -90,6 +119,8 @@ export interface ReadonlyJwtStore {
    * so caches can drop what they hold. Returns the function that stops watching.
    */
   watch?(listener: ChangeListener): () => void
+  /** Stores that live elsewhere: whether they are reachable, loaded and writable now. */
+  status?(): StoreStatus
   close(): Promise<void>
 }
 

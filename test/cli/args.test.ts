@@ -117,6 +117,34 @@ describe('flags', () => {
     expect(configFromFlags_(exporting.flags, exporting.command).store).toEqual({ type: 'directory', dir: '/d', shard: false })
   })
 
+  it('chooses the KV store with --kv and sets it with --kv-servers, --kv-creds, --kv-replicas', () => {
+    const flags = parseFlags(['--kv', 'accounts', '--kv-servers', 'nats://u:p@a:1, nats://b:2', '--kv-creds', '~/kv.creds', '--kv-replicas', '3', '--kv-snapshot', '~/kv.snapshot'])
+    expect(configFromFlags_(flags).store).toEqual({
+      type: 'kv',
+      bucket: 'accounts',
+      servers: ['nats://u:p@a:1', 'nats://b:2'],
+      creds: `${homedir()}/kv.creds`,
+      replicas: 3,
+      tls: { cert: '', key: '', ca: '' },
+      snapshot: `${homedir()}/kv.snapshot`,
+    })
+    expect(configFromFlags_(parseFlags(['--kv', 'b'])).nats.servers).toEqual([])
+    expect(() => configFromFlags_(parseFlags(['--kv', 'b', '-dir', '/d']))).toThrow('-dir and --kv name two different stores: choose one')
+    expect(() => configFromFlags_(parseFlags(['--kv-servers', 'nats://a:1']))).toThrow('--kv-servers applies to a KV store: add --kv <bucket>')
+    expect(() => configFromFlags_(parseFlags(['--kv', 'b', '--kv-replicas', 'three']))).toThrow('--kv-replicas: "three" is not a number of replicas from 1 to 5')
+    expect(() => configFromFlags_(parseFlags(['--kv', 'b', '--kv-replicas', '0']))).toThrow('--kv-replicas: 0 is not a number of replicas from 1 to 5')
+    expect(() => configFromFlags_(parseFlags(['--kv', 'a b']))).toThrow('--kv: "a b" is not a KV bucket name')
+  })
+
+  it('needs the KV servers wherever the KV store was chosen: a usage error for --kv', async () => {
+    const stderr: string[] = []
+    const io = { stdout: { write: () => true }, stderr: { write: (t: string) => stderr.push(t) } }
+    expect(await main(['--kv', 'accounts'], io)).toBe(2)
+    expect(stderr.join('')).toContain(
+      'the KV store (bucket accounts) needs the NATS servers that hold it: --kv-servers <url[,url]> (store.kv.servers, NATS_ACCOUNTS_STORE_KV_SERVERS)',
+    )
+  })
+
   it('defaults to the SQLite store ./data/accounts.db on localhost:9090', () => {
     const config = configFromFlags_(parseFlags([]))
     expect(config.store).toEqual({ type: 'sqlite', file: './data/accounts.db' })

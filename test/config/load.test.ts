@@ -213,3 +213,64 @@ describe('precedence: defaults < file < environment', () => {
     )
   })
 })
+
+describe('the KV store: store.kv and NATS_ACCOUNTS_STORE_KV_*', () => {
+  const noTls = { cert: '', key: '', ca: '' }
+
+  it('reads store { kv { bucket, servers, creds, replicas, tls } } from the file', async () => {
+    const file = await configFile(
+      'store { kv { bucket: accounts, servers: ["nats://u:p@a:4222", "nats://b:4222"], creds: /kv.creds, replicas: 3, snapshot: /var/kv.snapshot, tls { ca: /ca.pem, cert: /c.pem, key: /k.pem } } }\n',
+    )
+    const { config } = await loadConfig({ file, env: {} })
+    expect(config.store).toEqual({
+      type: 'kv',
+      bucket: 'accounts',
+      servers: ['nats://u:p@a:4222', 'nats://b:4222'],
+      creds: '/kv.creds',
+      replicas: 3,
+      tls: { ca: '/ca.pem', cert: '/c.pem', key: '/k.pem' },
+      snapshot: '/var/kv.snapshot',
+    })
+  })
+
+  it('takes the variables over the file, and alone', async () => {
+    const file = await configFile('store { kv { bucket: from_file, servers: nats://file:4222, replicas: 3 } }\n')
+    const env = {
+      NATS_ACCOUNTS_STORE_KV_BUCKET: 'from_env',
+      NATS_ACCOUNTS_STORE_KV_SERVERS: 'nats://e1:4222,nats://e2:4222',
+      NATS_ACCOUNTS_STORE_KV_CREDS: '/env.creds',
+      NATS_ACCOUNTS_STORE_KV_TLS_CA: '/env-ca.pem',
+      NATS_ACCOUNTS_STORE_KV_SNAPSHOT: '/env.snapshot',
+    }
+    expect((await loadConfig({ file, env })).config.store).toEqual({
+      type: 'kv',
+      bucket: 'from_env',
+      servers: ['nats://e1:4222', 'nats://e2:4222'],
+      creds: '/env.creds',
+      replicas: 3,
+      tls: { ...noTls, ca: '/env-ca.pem' },
+      snapshot: '/env.snapshot',
+    })
+    expect((await loadConfig({ env: { NATS_ACCOUNTS_STORE_KV_BUCKET: 'b', NATS_ACCOUNTS_STORE_KV_REPLICAS: '5' } })).config.store).toEqual({
+      type: 'kv', bucket: 'b', servers: [], creds: '', replicas: 5, tls: noTls, snapshot: '',
+    })
+    const sqliteFile = await configFile('store { kv { bucket: b, servers: nats://x:4222 } }\n')
+    expect((await loadConfig({ file: sqliteFile, env: { NATS_ACCOUNTS_STORE_SQLITE: '/env.db' } })).config.store).toEqual({
+      type: 'sqlite',
+      file: '/env.db',
+    })
+  })
+
+  it('refuses kv settings without a bucket, two stores in one place, bad names and replica counts', async () => {
+    await expect(loadConfig({ env: { NATS_ACCOUNTS_STORE_KV_SERVERS: 'nats://x:4222' } })).rejects.toThrow(
+      'environment: store.kv settings need store.kv.bucket (NATS_ACCOUNTS_STORE_KV_BUCKET): they describe a KV store',
+    )
+    const both = await configFile('store { dir: /d, kv { bucket: b } }\n')
+    await expect(loadConfig({ file: both, env: {} })).rejects.toThrow('store.dir and store.kv.bucket name two different stores: choose one')
+    await expect(loadConfig({ env: { NATS_ACCOUNTS_STORE_KV_BUCKET: 'a.b' } })).rejects.toThrow(
+      'NATS_ACCOUNTS_STORE_KV_BUCKET (store.kv.bucket): "a.b" is not a KV bucket name (letters, digits, - and _)',
+    )
+    const replicas = await configFile('store { kv { bucket: b, replicas: 7 } }\n')
+    await expect(loadConfig({ file: replicas, env: {} })).rejects.toThrow('store.kv.replicas: 7 is not a number of replicas from 1 to 5')
+  })
+})

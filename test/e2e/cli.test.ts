@@ -29,14 +29,22 @@ describe('nats-accounts CLI', () => {
   it.each([
     [['-nsc', '/x'], 'support for direct access of the nsc folder has been removed'],
     [['-ro'], 'support for read only directory access with file system updates has been removed'],
-    [['-hp', '127.0.0.1'], 'error parsing hostport: address 127.0.0.1: missing port in address'],
-    [['-hp', '127.0.0.1:blam'], 'error parsing hostport: address 127.0.0.1:blam: invalid port "blam"'],
     [['-operator', '/nonexistent/op.jwt'], 'cannot read operator JWT /nonexistent/op.jwt: ENOENT'],
   ])('exits 1 for %j', async (args, message) => {
     const dir = await tempDir()
     const run = runCli([...args, '-dir', dir])
     expect(await run.exited).toBe(1)
     expect(run.logs()).toContain(message)
+  })
+
+  // A flag value that cannot be parsed is a usage error (exit 2), with the Go server's words.
+  it.each([
+    [['-hp', '127.0.0.1'], 'error parsing hostport: address 127.0.0.1: missing port in address\n'],
+    [['-hp', '127.0.0.1:blam'], 'error parsing hostport: address 127.0.0.1:blam: invalid port "blam"\n'],
+  ])('exits 2 for %j', async (args, message) => {
+    const run = runCli([...args, '-dir', await tempDir()])
+    expect(await run.exited).toBe(2)
+    expect(run.logs()).toBe(message)
   })
 
   it('prints the nsc migration hint with -nsc', async () => {

@@ -34,8 +34,11 @@ export function accountVersion(pubkey: string, iat: number, extra: Record<string
   return { ...readStoredMeta(jwt), jwt }
 }
 
-/** A store a child process can write to: `crash-writer.mjs <driver> <location>`. */
-export type CrashTarget = { driver: 'sqlite' | 'directory'; location: string; open: () => Promise<JwtStore> }
+/**
+ * A store a child process can write to: `crash-writer.mjs <driver> <location>` (for kv, a JSON
+ * file with the store configuration).
+ */
+export type CrashTarget = { driver: 'sqlite' | 'directory' | 'kv'; location: string; open: () => Promise<JwtStore> }
 
 export type ContractOptions = {
   name: string

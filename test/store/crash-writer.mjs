@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs'
 
 const [driver, location, input] = process.argv.slice(2)
 const { readStoredMeta } = await import('../../dist/jwt/decode.js')
-const store =
-  driver === 'sqlite'
-    ? await (await import('../../dist/store/drivers/sqlite.js')).sqliteStore({ file: location })
-    : await (await import('../../dist/store/drivers/directory.js')).directoryStore({ dir: location, shard: true })
+const open = {
+  sqlite: async () => (await import('../../dist/store/drivers/sqlite.js')).sqliteStore({ file: location }),
+  directory: async () => (await import('../../dist/store/drivers/directory.js')).directoryStore({ dir: location, shard: true }),
+  kv: async () => (await import('../../dist/nats/kv-connection.js')).openKvStore(JSON.parse(readFileSync(location, 'utf8'))),
+}
+const store = await open[driver]()
 for (const jwt of readFileSync(input, 'utf8').split('\n')) {
   const account = { ...readStoredMeta(jwt), jwt }
   await store.put(account, { kind: 'import' })

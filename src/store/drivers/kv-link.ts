@@ -1,0 +1,208 @@
+/**
+ * The KV store's hold on its bucket: opens (or creates) the bucket and its history stream,
+ * watches every key, and checks the watch is alive. After a stream leader is lost a watch was
+ * seen to stay silent for good; so every check compares the stream's last sequence with the
+ * last revision delivered, and a watch that is behind and delivered nothing since the previous
+ * check is made again from the next revision.
+ * @module
+ */
+import {
+  jetstream,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream'
+import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv'
+import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node'
+import type { Logger } from '../../log/logger.js'
+import { KvHistory } from './kv-history.js'
+
+/** The latest message under a key, as read from the stream leader. */
+export type LatestValue = {
+  revision: number
+  /** null for a KV delete or purge. */
+  value: Uint8Array | null
+  /** The `Nats-Msg-Id` it was written with ('' for none). */
+  msgId: string
+}
+
+export type WatchEvents = {
+  /** Each message of the bucket, in revision order (after a re-subscribe, from where it left). */
+  entry(entry: KvWatchEntry): void
+  /** The watch delivered everything the stream held when it (re)started. */
+  caughtUp(): void
+}
+
+/** Longest wait for one attempt, so that a retry can follow before the deadline. */
+const ATTEMPT_MS = 2000
+
+/**
+ * Runs `operation` until it succeeds, retrying failures (timeouts, no stream leader) with a
+ * growing pause; each attempt gets the time left (at most ATTEMPT_MS).
+ * @throws the last failure once the deadline has passed, or `stop` says so
+ */
+export async function retryUntil<T>(deadline: number, operation: (timeoutMs: number) => Promise<T>, stop: () => boolean): Promise<T> {
+  for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1000)) {
+    try {
+      return await operation(Math.max(100, Math.min(ATTEMPT_MS, deadline - Date.now())))
+    } catch (err) {
+      if (Date.now() + backoff >= deadline || stop()) throw err
+      await new Promise((resolve) => setTimeout(resolve, backoff))
+    }
+  }
+}
+
+/** Where the bucket's keys live, for publishing without the KV client's own put. */
+const subjectOf = (bucket: string, key: string) => `$KV.${bucket}.${key}`
+
+export class KvLink {
+  readonly bucket: string
+  readonly js: JetStreamClient
+  readonly jsm: JetStreamManager
+  readonly kv: KV
+  readonly history: KvHistory
+  /** When the bucket's stream was created (a bucket made again under the same name differs). */
+  readonly streamCreated: string
+  readonly #events: WatchEvents
+  readonly #logger: Logger | undefined
+  #watch: QueuedIterator<KvWatchEntry> | null = null
+  #delivered = 0
+  #deliveredAtLastCheck = -1
+  #stopped = false
+
+  private constructor(
+    bucket: string,
+    streamCreated: string,
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    kv: KV,
+    events: WatchEvents,
+    logger?: Logger,
+  ) {
+    this.bucket = bucket
+    this.streamCreated = streamCreated
+    this.js = js
+    this.jsm = jsm
+    this.kv = kv
+    this.history = new KvHistory(js, jsm, bucket)
+    this.#events = events
+    this.#logger = logger
+  }
+
+  /**
+   * Opens the bucket, creating it (and the history stream) with `replicas` when missing; an
+   * existing bucket is used as it is, with a warning when its settings differ.
+   */
+  static async open(
+    nc: NatsConnection,
+    options: { bucket: string; replicas: number; timeoutMs: number; logger?: Logger },
+    events: WatchEvents,
+  ): Promise<KvLink> {
+    const { bucket, replicas, timeoutMs, logger } = options
+    const js = jetstream(nc, { timeout: timeoutMs })
+    const jsm = await jetstreamManager(nc, { timeout: timeoutMs })
+    const kvm = new Kvm(js)
+    const stream = `KV_${bucket}`
+    try {
+      const { config } = await jsm.streams.info(stream)
+      const differences = [
+        config.num_replicas !== replicas ? `${config.num_replicas} replicas, not ${replicas}` : '',
+        config.max_msgs_per_subject !== 1 ? `history ${config.max_msgs_per_subject}, not 1` : '',
+      ].filter(Boolean)
+      if (differences.length > 0) {
+        logger?.warn(`KV bucket ${bucket} exists with other settings (${differences.join(', ')}): used as it is`)
+      }
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err
+      await kvm.create(bucket, { replicas, history: 1, description: 'nats-accounts: the account JWTs, one key per account' })
+      logger?.info(`created KV bucket ${bucket} with ${replicas} replica${replicas === 1 ? '' : 's'}`)
+    }
+    // Bound without direct gets: a read must come from the stream leader, never a lagging replica.
+    const kv = await kvm.open(bucket, { allow_direct: false })
+    const { created } = (await kv.status()).streamInfo
+    const link = new KvLink(bucket, created, js, jsm, kv, events, logger)
+    await link.history.ensure(replicas)
+    return link
+  }
+
+  /** The highest revision the watch delivered. */
+  get delivered(): number {
+    return this.#delivered
+  }
+
+  /** Starts watching every key (their newest values, then every change). */
+  async watch(): Promise<void> {
+    await this.#subscribe(0)
+  }
+
+  async #subscribe(fromRevision: number): Promise<void> {
+    this.#watch?.stop()
+    const { state } = (await this.kv.status()).streamInfo
+    const target = state.messages === 0 ? 0 : state.last_seq
+    if (target <= this.#delivered) this.#events.caughtUp()
+    const watch = await this.kv.watch({ key: '>', ...(fromRevision > 0 ? { resumeFromRevision: fromRevision } : {}) })
+    this.#watch = watch
+    void (async () => {
+      for await (const entry of watch) {
+        if (entry.revision <= this.#delivered) continue
+        this.#delivered = entry.revision
+        this.#events.entry(entry)
+        if (entry.delta === 0 || entry.revision >= target) this.#events.caughtUp()
+      }
+    })().catch((err: unknown) => this.#logger?.warn(`KV bucket ${this.bucket}: the watch ended: ${(err as Error).message}`))
+  }
+
+  /**
+   * Asks the stream leader for the bucket's state; re-subscribes a watch that fell silent.
+   * @returns whether the watch is behind the stream
+   * @throws when the stream leader does not answer (the bucket is unreachable)
+   */
+  async check(): Promise<boolean> {
+    const { state } = (await this.kv.status()).streamInfo
+    const behind = state.messages > 0 && state.last_seq > this.#delivered
+    const silent = this.#delivered === this.#deliveredAtLastCheck
+    this.#deliveredAtLastCheck = this.#delivered
+    if (behind && silent && !this.#stopped) {
+      this.#logger?.warn(`KV bucket ${this.bucket}: the watch stopped at revision ${this.#delivered} of ${state.last_seq}, watching again`)
+      await this.#subscribe(this.#delivered + 1)
+    }
+    return behind
+  }
+
+  /** The newest message under a key, from the stream leader (null: the key was never written). */
+  async latest(key: string): Promise<LatestValue | null> {
+    const message = await this.jsm.streams.getMessage(`KV_${this.bucket}`, { last_by_subj: subjectOf(this.bucket, key) })
+    if (message === null) return null
+    const operation = message.header?.get('KV-Operation') ?? ''
+    return {
+      revision: message.seq,
+      value: operation === 'DEL' || operation === 'PURGE' ? null : message.data,
+      msgId: message.header?.get('Nats-Msg-Id') ?? '',
+    }
+  }
+
+  /**
+   * Writes a key if its newest revision is still `expected` (0: never written).
+   * @returns the new revision, or null when another writer got there first
+   */
+  async write(key: string, value: Uint8Array, expected: number, msgID: string, timeoutMs: number): Promise<number | null> {
+    try {
+      const ack = await this.js.publish(subjectOf(this.bucket, key), value, {
+        msgID,
+        expect: { lastSubjectSequence: expected },
+        timeout: timeoutMs,
+      })
+      return ack.seq
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) return null
+      throw err
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true
+    this.#watch?.stop()
+  }
+}
