@@ -37,7 +37,7 @@ export type AppOptions = {
   adminAuth?: AdminAuth
   /** Delete requests (shared with NATS). @default one over `service` */
   deletes?: DeleteRequests
-  /** The nats-servers seen (absent without NATS). */
+  /** With NATS: the nats-servers and the versions they run (`fleet/`). */
   fleet?: FleetView
 }
 

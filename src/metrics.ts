@@ -5,7 +5,7 @@
  * @module
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { NatsState, NotifyReport } from './accounts/ports.js'
+import type { FleetView, NatsState, NotifyReport } from './accounts/ports.js'
 import type { JwtStore } from './store/types.js'
 
 export class Metrics {
@@ -118,6 +118,28 @@ export class Metrics {
       collect() {
         this.reset()
         this.inc(nats?.connectAttempts ?? 0)
+      },
+    })
+  }
+
+  /** Gauges of the fleet scan: the nats-servers seen and the drifted accounts. */
+  watchFleet(fleet: FleetView): void {
+    new Gauge({
+      name: 'nats_accounts_fleet_servers',
+      help: 'nats-servers seen through the system account by the last fleet scan and server events',
+      registers: [this.registry],
+      aggregator: 'max',
+      collect() {
+        this.set(fleet.servers().length)
+      },
+    })
+    new Gauge({
+      name: 'nats_accounts_fleet_drifted_accounts',
+      help: 'Accounts that some nats-server runs in an older version than stored (drift; fixed by notifying them again)',
+      registers: [this.registry],
+      aggregator: 'max',
+      collect() {
+        this.set(fleet.drifted().length)
       },
     })
   }

@@ -16,6 +16,7 @@ import { AccountService } from './accounts/service.js'
 import { logStoreStatus } from './accounts/store-status.js'
 import { buildApp } from './app.js'
 import { ClusterBridge, joinCluster, type WorkerChannel } from './cluster/bridge.js'
+import { FleetMonitor } from './fleet/monitor.js'
 import type { ServerConfig } from './config/types.js'
 import { AccountServerError, ConfigError, describeError, ErrorCode } from './errors.js'
 import { loadAdminAuth } from './http/admin-auth.js'
@@ -26,8 +27,7 @@ import type { Logger } from './log/logger.js'
 import { instrumentStore, Metrics } from './metrics.js'
 import { importFromPrimary } from './transfer/replica.js'
 import { ServerIdentity } from './nats/identity.js'
-import { NatsAuth } from './nats/auth.js'
-import { CREDS_FIX, NatsLink } from './nats/link.js'
+import { NatsLink, systemAuth } from './nats/link.js'
 import { NatsLookup } from './nats/lookup.js'
 import { Notifier } from './nats/notifier.js'
 import { ResolverPeer } from './nats/peer.js'
@@ -41,6 +41,8 @@ export type AccountServer = {
   app: Hono
   service: AccountService
   metrics: Metrics
+  /** With NATS, in the process that leads: the fleet scan (servers, what they run, drift). */
+  fleet?: FleetMonitor
   /** Starts listening; resolves with the address nats-server should use. */
   start(): Promise<{ host: string; port: number; resolverUrl: string }>
   /**
@@ -96,10 +98,15 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   const bridge = cluster && new ClusterBridge(cluster.channel, cluster.worker, (keys) => service.forget(keys))
   const metrics = new Metrics({ store: rawStore, nats: nats ?? undefined, cluster: bridge && (() => bridge.metrics()) })
   const store = instrumentStore(rawStore, metrics)
-  const notifier = nats ? new Notifier(nats, logger, { windowMs: config.nats.notifyWindowMs, stallMs: config.nats.notifyStallMs }) : undefined
+  const natsNotifier = nats ? new Notifier(nats, logger, { windowMs: config.nats.notifyWindowMs, stallMs: config.nats.notifyStallMs }) : undefined
+  // The leader alone scans the fleet: one scan's requests, however many workers serve HTTP.
+  const fleet = nats && leader ? fleetMonitor(nats, store, config, logger) : undefined
+  if (fleet) metrics.watchFleet(fleet)
+  const notifier = natsNotifier && fleet ? fleet.watch(natsNotifier) : natsNotifier
   // Workers check JWTs in parallel; the leader alone writes, so newest-wins and group commits
   // stay in one process.
   const notifications = notifier && new Notifications(notifier, store, { logger, metrics })
+  if (fleet && notifications) fleet.resyncWith((account) => notifications.send(account, 'a nats-server runs an older version (fleet scan)'))
   const writer = bridge?.leader === false ? bridge : new LocalWriter({ store, cache, invalidation: bridge, notifications, logger })
   const service = new AccountService({
     store,
@@ -146,7 +153,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     await store.close()
     throw err
   }
-  const overview = new AccountOverview({ service, logger, expiringWithinSeconds: config.checks.expiringWithinMs / 1000 })
+  const overview = new AccountOverview({ service, logger, fleet, expiringWithinSeconds: config.checks.expiringWithinMs / 1000 })
   metrics.watchFindings(() => overview.counts())
   const app = buildApp({
     service,
@@ -159,6 +166,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     maxBodyBytes: config.http.maxBodyBytes,
     maxPack: config.maxPack,
     metricsRoute: config.metrics.listen === '',
+    fleet,
   })
   const servers: Server[] = []
   const stopStatusLog = logStoreStatus(rawStore, banner)
@@ -167,6 +175,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     app,
     service,
     metrics,
+    fleet,
     async start() {
       const { http } = config
       const secure = http.tls.cert !== ''
@@ -194,7 +203,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
     async reload(next) {
       const nextTrust = await loadTrust(next, banner)
       const authChanged = AUTH_SETTINGS.some((key) => next.nats[key] !== config.nats[key])
-      const nextAuth = nats && authChanged ? systemAuth(next, logger) : undefined
+      const nextAuth = nats && authChanged ? systemAuth(next.nats, logger) : undefined
       service.useTrust(nextTrust)
       await storeSystemAccount(service, next, banner)
       logger.level = next.logging.level
@@ -218,6 +227,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
       }
       stopStatusLog()
       peer?.close()
+      fleet?.close()
       overview.close()
       await nats?.close()
       service.close()
@@ -285,6 +295,11 @@ async function loadTrust(config: ServerConfig, logger: Logger): Promise<Operator
   return trust
 }
 
+function fleetMonitor(nats: NatsLink, store: JwtStore, config: ServerConfig, logger: Logger): FleetMonitor {
+  const { fleetIntervalMs, autoResync, fleetRate } = config.nats
+  return new FleetMonitor(nats, store, logger, { intervalMs: fleetIntervalMs, autoResync, scan: { ratePerSecond: fleetRate } })
+}
+
 /** The settings of who the system-account link connects as: a reload applies them (TLS paths excepted). */
 const AUTH_SETTINGS = ['credentials', 'nkey', 'user', 'password', 'passwordFile', 'token', 'tokenFile'] as const
 
@@ -296,18 +311,8 @@ function restartOnly(config: ServerConfig, part: keyof ServerConfig): unknown {
   return rest
 }
 
-/** Who the system-account link connects as, its files read now: a bad one stops start-up. */
-function systemAuth(config: ServerConfig, logger: Logger): NatsAuth {
-  return new NatsAuth(config.nats.servers, config.nats, logger, {
-    creds: '-creds (nats.creds)',
-    nkey: '--nkey (nats.nkey)',
-    prefix: 'nats',
-    fix: CREDS_FIX,
-  })
-}
-
 function natsLink(config: ServerConfig, trust: OperatorTrust | null, logger: Logger): NatsLink {
-  return new NatsLink(config.nats, logger, { auth: systemAuth(config, logger), systemAccount: trust?.systemAccount || config.systemAccount })
+  return new NatsLink(config.nats, logger, { auth: systemAuth(config.nats, logger), systemAccount: trust?.systemAccount || config.systemAccount })
 }
 
 /** The configured system account JWT goes into the store (newest wins), so it is always served. */

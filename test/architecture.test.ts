@@ -12,10 +12,12 @@ const MAX_LINES = 450
 
 /** Lower layers, and what they must never import. */
 const FORBIDDEN: Record<string, readonly string[]> = {
-  errors: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'jwt', 'store', 'checks'],
-  jwt: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'store', 'checks'],
-  store: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'checks'],
-  checks: ['http', 'ui', 'nats', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'log', 'metrics'],
+  errors: ['http', 'ui', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'jwt', 'store', 'checks'],
+  jwt: ['http', 'ui', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'store', 'checks'],
+  store: ['http', 'ui', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'checks'],
+  checks: ['http', 'ui', 'nats', 'fleet', 'cluster', 'accounts', 'config', 'cli', 'transfer', 'log', 'metrics'],
+  accounts: ['http', 'ui', 'nats', 'fleet', 'cluster', 'config', 'cli', 'transfer'],
+  nats: ['http', 'ui', 'fleet', 'cluster', 'cli', 'transfer', 'app', 'server'],
 }
 
 type Source = { file: string; text: string }

@@ -118,6 +118,11 @@ export type AccountOnServer = {
   jti: string | null
   /** The server runs another (older) version than the stored one. */
   drifted: boolean
+  /**
+   * The server runs a newer version than the stored one (the store was restored from an older
+   * backup, or another account server wrote it): reported, never re-notified (that would downgrade it).
+   */
+  ahead?: boolean
 }
 
 /** What the fleet scan knows: the nats-servers and the versions they run (`fleet/`). */

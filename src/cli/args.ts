@@ -50,6 +50,7 @@ Options:
   -creds <file>         NATS credentials of a system-account user
   --nkey <file>         NKey seed file (SU…) of a system-account user, instead of -creds
   --sign-request-subject <subject>  NATS subject of a signing service for self-signed account JWTs
+  --auto-resync         with -nats: notify accounts again when a nats-server runs an older version (default: report only)
   -D                    debug logging
   -V                    trace logging: one line per request (method, path, status, bytes, ms)
   -DV                   debug and trace logging
@@ -96,6 +97,7 @@ export const OPTIONS = {
   creds: { type: 'string' },
   nkey: { type: 'string' },
   'sign-request-subject': { type: 'string' },
+  'auto-resync': { type: 'boolean' },
   primary: { type: 'string' },
   D: { type: 'boolean' },
   V: { type: 'boolean' },
@@ -160,6 +162,7 @@ const APPLIES_TO: Partial<Record<OptionName, readonly string[]>> = {
   'dry-run': ['import', 'export'],
   format: ['export'],
   'system-account': ['export --format config'],
+  'auto-resync': ['serve'],
   json: ['check'],
   'admin-token-file': ['serve'],
   'admin-cert-subjects': ['serve'],
@@ -238,6 +241,7 @@ function flagsOf(v: ParsedValues): CliFlags {
     nkey: v.nkey,
     signRequestSubject: v['sign-request-subject'],
     primary: v.primary,
+    autoResync: v['auto-resync'] ?? false,
     apiAuth: v['api-auth'] ?? false,
     adminTokenFile: v['admin-token-file'],
     adminCertSubjects: v['admin-cert-subjects'],

@@ -33,6 +33,7 @@ export type CliFlags = {
   nkey?: string
   signRequestSubject?: string
   primary?: string
+  autoResync: boolean
   apiAuth: boolean
   adminTokenFile?: string
   adminCertSubjects?: string
@@ -78,6 +79,7 @@ export function applyFlags(loaded: ServerConfig, flags: CliFlags, command: Comma
   if (flags.creds !== undefined) config.nats.credentials = expandHome(flags.creds)
   if (flags.nkey !== undefined) config.nats.nkey = expandHome(flags.nkey)
   if (flags.signRequestSubject !== undefined) config.nats.signRequestSubject = flags.signRequestSubject
+  if (flags.autoResync) config.nats.autoResync = true
   if (flags.hostPort !== undefined) {
     const { host, port } = parsedFlag('', () => parseHostPort(flags.hostPort!))
     config.http.host = host

@@ -120,6 +120,9 @@ const ENTRIES: Record<string, Entry> = {
   'nats.notifywindow': { kind: 'duration', set: (l, v: number) => (l.config.nats.notifyWindowMs = v) },
   'nats.packinterval': { kind: 'duration', set: (l, v: number) => (l.config.nats.packIntervalMs = v) },
   'nats.lookuptimeout': { kind: 'duration', set: (l, v: number) => (l.config.nats.lookupTimeoutMs = v) },
+  'nats.fleetinterval': { kind: 'duration', env: 'FLEET_INTERVAL', set: (l, v: number) => (l.config.nats.fleetIntervalMs = v) },
+  'nats.fleetrate': { kind: 'int', set: (l, v: number) => (l.config.nats.fleetRate = atLeastOne(v)) },
+  'nats.autoresync': { kind: 'bool', env: 'AUTO_RESYNC', set: (l, v: boolean) => (l.config.nats.autoResync = v) },
   'metrics.listen': { kind: 'string', env: 'METRICS_LISTEN', set: (l, v: string) => (l.config.metrics.listen = v) },
   workers: { kind: 'string', env: 'WORKERS', set: (l, v: string) => (l.config.workers = workerCount(v)) },
   clockskew: { kind: 'duration', env: 'CLOCK_SKEW', set: (l, v: number) => (l.config.clockSkewMs = v) },
@@ -168,6 +171,11 @@ export function workerCount(value: string, cgroups: CgroupPaths = SYSTEM_CGROUPS
   const count = Number(value)
   if (!Number.isInteger(count) || count < 1 || count > 64) throw new Error(`"${value}" is not auto or a number of workers from 1 to 64`)
   return count
+}
+
+function atLeastOne(value: number): number {
+  if (value < 1) throw new Error(`expected a number of requests per second of at least 1, got ${value}`)
+  return value
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {

@@ -108,6 +108,12 @@ export type NatsConfig = NatsAuthConfig & {
   signRequestSubject: string
   /** How long the signing service may take to answer. @default 1000 ms */
   signRequestTimeoutMs: number
+  /** Time between fleet scans (which JWT each nats-server runs); 0 scans only when NATS connects. @default 300000 ms */
+  fleetIntervalMs: number
+  /** Per-account requests per second of a fleet scan, at most. @default 100 */
+  fleetRate: number
+  /** Notify drifted accounts again after each fleet scan (otherwise drift is only reported). @default false */
+  autoResync: boolean
 }
 
 export const DEFAULT_SQLITE_FILE = './data/accounts.db'
@@ -149,6 +155,9 @@ export function defaultConfig(): ServerConfig {
       lookupTimeoutMs: 500,
       signRequestSubject: '',
       signRequestTimeoutMs: 1000,
+      fleetIntervalMs: 300_000,
+      fleetRate: 100,
+      autoResync: false,
     },
   }
 }

@@ -15,7 +15,7 @@ import {
 import type { NatsState } from '../accounts/ports.js'
 import type { NatsConfig } from '../config/types.js'
 import type { Logger } from '../log/logger.js'
-import type { NatsAuth } from './auth.js'
+import { NatsAuth } from './auth.js'
 
 export type LinkListener = {
   /** Once, after the first successful connection. */
@@ -29,6 +29,11 @@ export const MAX_BACKOFF_MS = 30_000
 
 /** What to do about NATS credentials that do not reach the system account. */
 export const CREDS_FIX = 'give -creds (nats.creds) the .creds file of a user of the system account, e.g. made by `nsc generate creds --account SYS`'
+
+/** Who the system-account link connects as, its files read now: a bad one stops start-up. */
+export function systemAuth(config: NatsConfig, logger: Logger): NatsAuth {
+  return new NatsAuth(config.servers, config, logger, { creds: '-creds (nats.creds)', nkey: '--nkey (nats.nkey)', prefix: 'nats', fix: CREDS_FIX })
+}
 
 /**
  * The wait before connection attempt `attempt + 1`: doubling from `baseMs` up to `maxMs`, half

@@ -152,6 +152,13 @@ describe('flags', () => {
     expect(config.logging.level).toBe('info')
   })
 
+  it('turns automatic re-notification of drifted accounts on with --auto-resync, for serve only', () => {
+    expect(configFromFlags_(parseFlags([])).nats.autoResync).toBe(false)
+    expect(configFromFlags_(parseFlags(['-nats', 'nats://n:4222', '--auto-resync'])).nats.autoResync).toBe(true)
+    expect(() => parseCommandLine(['import', 'x', '--auto-resync'])).toThrow(/^flag --auto-resync applies to serve only$/)
+    expect(() => parseCommandLine(['--auto-resync=yes'])).toThrow('flag --auto-resync takes no value')
+  })
+
   it('takes -primary', () => {
     expect(configFromFlags_(parseFlags(['-primary', 'http://p:9090'])).primary).toBe('http://p:9090')
   })

@@ -195,6 +195,17 @@ describe('precedence: defaults < file < environment', () => {
     )
   })
 
+  it('reads the fleet scan settings from nats { fleet_interval, fleet_rate, auto_resync } and the environment', async () => {
+    expect((await loadConfig({ env: {} })).config.nats).toMatchObject({ fleetIntervalMs: 300_000, fleetRate: 100, autoResync: false })
+    const file = await configFile('nats { fleet_interval: "30s", fleet_rate: 20, auto_resync: true }\n')
+    expect((await loadConfig({ file, env: {} })).config.nats).toMatchObject({ fleetIntervalMs: 30_000, fleetRate: 20, autoResync: true })
+    const env = { NATS_ACCOUNTS_FLEET_INTERVAL: '0', NATS_ACCOUNTS_AUTO_RESYNC: 'false' }
+    expect((await loadConfig({ file, env })).config.nats).toMatchObject({ fleetIntervalMs: 0, autoResync: false })
+    await expect(loadConfig({ file: await configFile('nats { fleet_rate: 0 }\n'), env: {} })).rejects.toThrow(
+      ':1: nats.fleet_rate: expected a number of requests per second of at least 1, got 0',
+    )
+  })
+
   it('names the variable of a bad value', async () => {
     await expect(loadConfig({ env: { NATS_ACCOUNTS_HTTP_PORT: 'x' } })).rejects.toThrow(
       'NATS_ACCOUNTS_HTTP_PORT (http.port): expected an integer, got "x"',

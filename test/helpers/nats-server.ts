@@ -35,6 +35,8 @@ export type NatsServer = {
   running(): boolean
   /** Replaces the extra config text (`config` of the start options) for the next `restart()`. */
   reconfigure(config: string): void
+  /** Rewrites the config (the same `listen` line, then `config`) and has the running process reload it (SIGHUP). */
+  reload(config: string): Promise<void>
 }
 
 export type StartNatsServerOptions = {
@@ -51,6 +53,7 @@ const READY_TIMEOUT_MS = 10_000
 const STOP_TIMEOUT_MS = 5_000
 const LISTENING = /Listening for client connections on 127\.0\.0\.1:(\d+)/
 const READY = /Server is ready/
+const RELOADED = /Reloaded server configuration/g
 
 // Processes still running when the worker exits are killed, so a crashed test leaves no server.
 const live = new Set<ChildProcess>()
@@ -232,6 +235,15 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
         await rm(dir, { recursive: true, force: true })
       })()
       return stopping
+    },
+    reload: async (config) => {
+      const reloads = (current.proc.output.text.match(RELOADED) ?? []).length
+      await writeFile(configFile, configText(port, config))
+      current.proc.child.kill('SIGHUP')
+      await waitFor(() => (current.proc.output.text.match(RELOADED) ?? []).length > reloads || undefined, {
+        timeoutMs: READY_TIMEOUT_MS,
+        message: 'nats-server to reload its configuration',
+      })
     },
     restart: async () => {
       if (stopping) throw new Error('restart() after stop()')

@@ -15,7 +15,7 @@ type Overrides = Partial<Omit<ServerConfig, 'nats'>> & { nats?: Partial<ServerCo
 export async function startAccountServer(overrides: Overrides, store?: JwtStore): Promise<RunningAccountServer> {
   const config = defaultConfig()
   Object.assign(config, { ...overrides, nats: { ...config.nats, ...overrides.nats } })
-  config.http = { ...config.http, host: '127.0.0.1', port: 0 }
+  config.http = { ...config.http, host: '127.0.0.1', port: overrides.http?.port ?? 0 }
   let output = ''
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => (output += line) } })
   const server = await createAccountServer({ config, logger, store })
