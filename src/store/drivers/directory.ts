@@ -11,7 +11,7 @@ import { StoreError } from '../../errors.js'
 import { readStoredMeta } from '../../jwt/decode.js'
 import type { Logger } from '../../log/logger.js'
 import { KeyLock } from '../utils/key-lock.js'
-import { DirectorySyncer, isTempFileFor, writeFileAtomic } from '../utils/atomic-write.js'
+import { GroupSyncer, isTempFileFor, writeFileAtomic } from '../utils/atomic-write.js'
 import { putNewestWins, xorInto, type PutIo } from '../utils/newest-wins.js'
 import type { StoredAccount } from '../../jwt/types.js'
 import type { JwtStore } from '../types.js'
@@ -88,7 +88,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
   }
   if (options.sweepTempFiles) await sweepTempFiles(dir, shard, logger)
   const locks = new KeyLock()
-  const syncer = new DirectorySyncer()
+  const syncer = new GroupSyncer()
   const shardsMade = new Set<string>()
   /**
    * SHA-256 and exp of every file, read on the first `hash()` (nats-server indexes at start).
