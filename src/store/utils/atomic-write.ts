@@ -21,16 +21,21 @@ export function isTempFileFor(name: string, target: RegExp): boolean {
   return match !== null && target.test(match[1]!)
 }
 
+/**
+ * `durable: false` skips both fsyncs: the replacement is still never torn for readers, and the
+ * caller makes it durable another way (the directory store's journal).
+ */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  options: { mode?: number; syncer?: GroupSyncer } = {},
+  options: { mode?: number; syncer?: GroupSyncer; durable?: boolean } = {},
 ): Promise<void> {
+  const durable = options.durable ?? true
   const tmp = tempPathFor(path)
   const file = await open(tmp, 'wx', options.mode ?? 0o600)
   try {
     await file.writeFile(data)
-    await file.sync()
+    if (durable) await file.sync()
   } catch (err) {
     await file.close()
     await rm(tmp, { force: true })
@@ -43,7 +48,7 @@ export async function writeFileAtomic(
     await rm(tmp, { force: true })
     throw err
   }
-  await (options.syncer ? options.syncer.sync(dirname(path)) : syncPath(dirname(path)))
+  if (durable) await (options.syncer ? options.syncer.sync(dirname(path)) : syncPath(dirname(path)))
 }
 
 /** fsync of a file, or of a directory (which makes a rename or a new file in it durable). */
