@@ -11,7 +11,7 @@ import { StoreError } from '../../errors.js'
 import { readStoredMeta } from '../../jwt/decode.js'
 import type { Logger } from '../../log/logger.js'
 import { KeyLock } from '../utils/key-lock.js'
-import { GroupSyncer, isTempFileFor, writeFileAtomic } from '../utils/atomic-write.js'
+import { GroupSyncer, isTempFileFor, replaceFileSync, writeFileAtomic } from '../utils/atomic-write.js'
 import { Journal, type JournalRecord } from '../utils/journal.js'
 import { putNewestWins, xorInto, type PutIo } from '../utils/newest-wins.js'
 import type { StoredAccount } from '../../jwt/types.js'
@@ -197,7 +197,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
         await writeFileAtomic(path, account.jwt, { syncer })
       } else {
         // In place before it is acknowledged: nats-server reading the directory sees it.
-        await writeFileAtomic(path, account.jwt, { durable: false })
+        replaceFileSync(path, account.jwt)
         await journal.append(account, path)
       }
     } catch (err) {
