@@ -9,7 +9,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
-import { availableParallelism, cpus, totalmem } from 'node:os'
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { readStoredMeta } from '../../src/jwt/decode.js'
@@ -20,6 +20,7 @@ import { waitFor } from '../../test/helpers/wait.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { kvBench } from './kv.js'
 import { mib, mintFleet, randomAccountKey, tempDir, type Fleet } from './lib.js'
+import { benchPosts, benchScale, report as durabilityReport } from './post.js'
 
 const { values: opts } = parseArgs({
   options: {
@@ -341,6 +342,14 @@ for (const [i, { startup, rss }] of results.entries()) {
   }
 }
 lines.push(...(await kvBench({ accounts: Math.max(...SIZES), seconds: SECONDS, runs: RUNS, workers: WORKERS })))
+// Durable POSTs from 16 clients, start-up and RSS at the largest size, per --workers setting.
+const load = { before: loadavg(), after: [] as number[] }
+const durability = { seconds: SECONDS, runs: RUNS }
+const workerSettings = ['1', WORKERS]
+const posts = await benchPosts(durability, workerSettings)
+const scale = await benchScale(mintFleet(Math.max(...SIZES)), durability, workerSettings)
+load.after = loadavg()
+lines.push('', ...durabilityReport(posts, scale, durability, load))
 const report = `${lines.join('\n')}\n`
 await writeFile(opts.out, report)
 console.log(report)
