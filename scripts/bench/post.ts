@@ -8,15 +8,14 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 import type { StoredAccount } from '../../src/jwt/types.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { waitFor } from '../../test/helpers/wait.js'
-import { mib, mintFleet, tempDir, type Fleet } from './lib.js'
+import { loadDirectory, loadSqlite, mib, postLua, mintFleet, tempDir, type Fleet } from './lib.js'
 
 const BUILT_CLI = new URL('../../../dist/cli.js', import.meta.url).pathname
 /** The issue's load: 16 keep-alive clients. */
@@ -77,23 +76,7 @@ async function postScript(root: string, accounts: StoredAccount[]): Promise<stri
   const data = join(root, 'post.txt')
   await writeFile(data, accounts.map((a) => `${a.pubkey} ${a.jwt}`).join('\n'))
   const script = join(root, 'post.lua')
-  await writeFile(
-    script,
-    `
-local paths, bodies = {}, {}
-for line in io.lines("${data}") do
-  local key, jwt = line:match("^(%S+) (%S+)$")
-  paths[#paths + 1] = "/jwt/v1/accounts/" .. key
-  bodies[#bodies + 1] = jwt
-end
-local i = 0
-init = function(args) i = tonumber(args[1]) or 0 end
-request = function()
-  i = i % #paths + 1
-  return wrk.format("POST", paths[i], { ["Content-Type"] = "application/jwt" }, bodies[i])
-end
-`,
-  )
+  await writeFile(script, postLua(data))
   return script
 }
 
@@ -146,22 +129,6 @@ export async function benchPosts(options: PostOptions, workerSettings: string[])
 }
 
 export type ScaleRow = { store: string; workers: string; accounts: number; startupMs: number; rss: number[] }
-
-async function loadDirectory(dir: string, accounts: StoredAccount[]): Promise<void> {
-  for (const account of accounts) {
-    const shard = join(dir, account.pubkey.slice(-2))
-    if (!existsSync(shard)) await mkdir(shard, { recursive: true, mode: 0o700 })
-    await writeFile(join(shard, `${account.pubkey}.jwt`), account.jwt, { mode: 0o600 })
-  }
-}
-
-async function loadSqlite(file: string, accounts: StoredAccount[]): Promise<void> {
-  const store = await sqliteStore({ file })
-  for (let i = 0; i < accounts.length; i += 1000) {
-    await Promise.all(accounts.slice(i, i + 1000).map((a) => store.put(a, { kind: 'import' })))
-  }
-  await store.close()
-}
 
 /**
  * Start-up to the first served GET (median of `runs`), then RSS per process once every account

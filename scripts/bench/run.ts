@@ -7,19 +7,18 @@
  * --workers 2 (the production setting the README recommends).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { readStoredMeta } from '../../src/jwt/decode.js'
-import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 import type { StoredAccount } from '../../src/jwt/types.js'
 import { mintAccount } from '../../test/helpers/mint.js'
 import { waitFor } from '../../test/helpers/wait.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { kvBench } from './kv.js'
-import { mib, mintFleet, randomAccountKey, tempDir, type Fleet } from './lib.js'
+import { loadDirectory, loadSqlite, mib, postLua, mintFleet, randomAccountKey, tempDir, type Fleet } from './lib.js'
 import { benchPosts, benchScale, report as durabilityReport } from './post.js'
 
 const { values: opts } = parseArgs({
@@ -182,20 +181,7 @@ local keys = {}
 for line in io.lines("${join(dir, file)}") do keys[#keys + 1] = line end
 request = function() return wrk.format("GET", "/jwt/v1/accounts/" .. keys[math.random(#keys)]) end
 `
-  const postScript = (file: string) => `
-local paths, bodies = {}, {}
-for line in io.lines("${join(dir, file)}") do
-  local key, jwt = line:match("^(%S+) (%S+)$")
-  paths[#paths + 1] = "/jwt/v1/accounts/" .. key
-  bodies[#bodies + 1] = jwt
-end
-local i = 0
-init = function(args) i = tonumber(args[1]) or 0 end
-request = function()
-  i = i % #paths + 1
-  return wrk.format("POST", paths[i], { ["Content-Type"] = "application/jwt" }, bodies[i])
-end
-`
+  const postScript = (file: string) => postLua(join(dir, file))
   const scripts = {
     hit: join(dir, 'hit.lua'),
     miss: join(dir, 'miss.lua'),
@@ -207,22 +193,6 @@ end
   await writeFile(scripts.postNew, postScript('new.txt'))
   await writeFile(scripts.postReissued, postScript('reissued.txt'))
   return scripts
-}
-
-async function loadDirectory(dir: string, accounts: StoredAccount[]): Promise<void> {
-  for (const account of accounts) {
-    const shard = join(dir, account.pubkey.slice(-2))
-    if (!existsSync(shard)) await mkdir(shard, { recursive: true, mode: 0o700 })
-    await writeFile(join(shard, `${account.pubkey}.jwt`), account.jwt, { mode: 0o600 })
-  }
-}
-
-async function loadSqlite(file: string, accounts: StoredAccount[]): Promise<void> {
-  const store = await sqliteStore({ file })
-  for (let i = 0; i < accounts.length; i += 1000) {
-    await Promise.all(accounts.slice(i, i + 1000).map((a) => store.put(a, { kind: 'import' })))
-  }
-  await store.close()
 }
 
 type Rss = { total: number; largest: number }
