@@ -187,7 +187,12 @@ export class Journal {
         this.#logger?.warn('the sync command is missing: journal checkpoints fsync each file instead (slower)')
       }
     }
-    for (const path of paths) await this.#syncer.sync(path)
+    for (const path of paths) {
+      // Deleted since (its tombstone was synced before the rename).
+      await this.#syncer.sync(path).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      })
+    }
     for (const dir of new Set([...paths].map((path) => dirname(path)))) await this.#syncer.sync(dir)
     await this.#syncer.sync(this.#dir)
   }
