@@ -1,12 +1,14 @@
 /**
- * Shared pieces of the benchmarks: minting many signed accounts fast, temp dirs, sizes.
+ * Shared pieces of the benchmarks: minting many signed accounts fast, loading stores, temp dirs, sizes.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, stat } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readStoredMeta } from '../../src/jwt/decode.js'
 import type { StoredAccount } from '../../src/jwt/types.js'
+import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 import { Prefix } from '@nats-io/nkeys'
 import { Codec } from '@nats-io/nkeys/lib/codec.js'
 import { mintAccount, mintOperator, newKey, type Signer } from '../../test/helpers/mint.js'
@@ -48,4 +50,39 @@ export function rate(count: number, ms: number): string {
 
 export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+}
+
+/** A sharded directory store holding `accounts`, written as nats-server would (no journal). */
+export async function loadDirectory(dir: string, accounts: StoredAccount[]): Promise<void> {
+  for (const account of accounts) {
+    const shard = join(dir, account.pubkey.slice(-2))
+    if (!existsSync(shard)) await mkdir(shard, { recursive: true, mode: 0o700 })
+    await writeFile(join(shard, `${account.pubkey}.jwt`), account.jwt, { mode: 0o600 })
+  }
+}
+
+export async function loadSqlite(file: string, accounts: StoredAccount[]): Promise<void> {
+  const store = await sqliteStore({ file })
+  for (let i = 0; i < accounts.length; i += 1000) {
+    await Promise.all(accounts.slice(i, i + 1000).map((a) => store.put(a, { kind: 'import' })))
+  }
+  await store.close()
+}
+
+/** Lua for wrk: POSTs of the lines `<key> <jwt>` of `data` in turn, from the line given as its argument. */
+export function postLua(data: string): string {
+  return `
+local paths, bodies = {}, {}
+for line in io.lines("${data}") do
+  local key, jwt = line:match("^(%S+) (%S+)$")
+  paths[#paths + 1] = "/jwt/v1/accounts/" .. key
+  bodies[#bodies + 1] = jwt
+end
+local i = 0
+init = function(args) i = tonumber(args[1]) or 0 end
+request = function()
+  i = i % #paths + 1
+  return wrk.format("POST", paths[i], { ["Content-Type"] = "application/jwt" }, bodies[i])
+end
+`
 }

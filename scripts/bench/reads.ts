@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { freePort } from '../../test/helpers/ports.js'
 import { mintFleet, tempDir } from './lib.js'
-import { loadDirectory, median, need, startNginx, stop, waitUntilServing, wrk, type Sample } from './servers.js'
+import { loadDirectory } from './lib.js'
+import { median, need, startNginx, stop, waitUntilServing, wrk, type Sample } from './servers.js'
 
 const CLI = new URL('../../../dist/cli.js', import.meta.url).pathname
 

@@ -9,18 +9,18 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { readStoredMeta } from '../../src/jwt/decode.js'
-import { sqliteStore } from '../../src/store/drivers/sqlite.js'
 import type { StoredAccount } from '../../src/jwt/types.js'
 import { mintAccount } from '../../test/helpers/mint.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { kvBench } from './kv.js'
-import { mib, mintFleet, randomAccountKey, tempDir, type Fleet } from './lib.js'
+import { loadDirectory, loadSqlite, mib, postLua, mintFleet, randomAccountKey, tempDir, type Fleet } from './lib.js'
+import { benchPosts, benchScale, report as durabilityReport } from './post.js'
 import { measureReads, readsSection } from './reads.js'
-import { loadDirectory, median, need, startNginx, stop, waitUntilServing, wrk as runWrk, type Sample, type WrkOptions } from './servers.js'
+import { median, need, startNginx, stop, waitUntilServing, wrk as runWrk, type Sample, type WrkOptions } from './servers.js'
 
 const { values: opts } = parseArgs({
   options: {
@@ -92,20 +92,7 @@ local keys = {}
 for line in io.lines("${join(dir, file)}") do keys[#keys + 1] = line end
 request = function() return wrk.format("GET", "/jwt/v1/accounts/" .. keys[math.random(#keys)]) end
 `
-  const postScript = (file: string) => `
-local paths, bodies = {}, {}
-for line in io.lines("${join(dir, file)}") do
-  local key, jwt = line:match("^(%S+) (%S+)$")
-  paths[#paths + 1] = "/jwt/v1/accounts/" .. key
-  bodies[#bodies + 1] = jwt
-end
-local i = 0
-init = function(args) i = tonumber(args[1]) or 0 end
-request = function()
-  i = i % #paths + 1
-  return wrk.format("POST", paths[i], { ["Content-Type"] = "application/jwt" }, bodies[i])
-end
-`
+  const postScript = (file: string) => postLua(join(dir, file))
   const scripts = {
     hit: join(dir, 'hit.lua'),
     miss: join(dir, 'miss.lua'),
@@ -117,14 +104,6 @@ end
   await writeFile(scripts.postNew, postScript('new.txt'))
   await writeFile(scripts.postReissued, postScript('reissued.txt'))
   return scripts
-}
-
-async function loadSqlite(file: string, accounts: StoredAccount[]): Promise<void> {
-  const store = await sqliteStore({ file })
-  for (let i = 0; i < accounts.length; i += 1000) {
-    await Promise.all(accounts.slice(i, i + 1000).map((a) => store.put(a, { kind: 'import' })))
-  }
-  await store.close()
 }
 
 type Rss = { total: number; largest: number }
@@ -247,6 +226,14 @@ for (const [i, { startup, rss }] of results.entries()) {
 }
 lines.push(...(await kvBench({ accounts: Math.max(...SIZES), seconds: SECONDS, runs: RUNS, workers: WORKERS })))
 lines.push('', ...readsSection(reads, readOptions))
+// Durable POSTs from 16 clients, start-up and RSS at the largest size, per --workers setting.
+const load = { before: loadavg(), after: [] as number[] }
+const durability = { seconds: SECONDS, runs: RUNS }
+const workerSettings = ['1', WORKERS]
+const posts = await benchPosts(durability, workerSettings)
+const scale = await benchScale(mintFleet(Math.max(...SIZES)), durability, workerSettings)
+load.after = loadavg()
+lines.push('', ...durabilityReport(posts, scale, durability, load))
 const report = `${lines.join('\n')}\n`
 await writeFile(opts.out, report)
 console.log(report)

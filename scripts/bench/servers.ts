@@ -3,11 +3,8 @@
  * account JWTs, and waiting for a server.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import type { StoredAccount } from '../../src/jwt/types.js'
 import { waitFor } from '../../test/helpers/wait.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { tempDir } from './lib.js'
@@ -106,12 +103,3 @@ export function stop(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM')
   })
 }
-
-export async function loadDirectory(dir: string, accounts: StoredAccount[]): Promise<void> {
-  for (const account of accounts) {
-    const shard = join(dir, account.pubkey.slice(-2))
-    if (!existsSync(shard)) await mkdir(shard, { recursive: true, mode: 0o700 })
-    await writeFile(join(shard, `${account.pubkey}.jwt`), account.jwt, { mode: 0o600 })
-  }
-}
-

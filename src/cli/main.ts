@@ -13,8 +13,7 @@ import { createLogger } from '../log/logger.js'
 import { VERSION } from '../version.js'
 import { parseCommandLine, USAGE } from './args.js'
 import { runCheck } from './check.js'
-import { serve, workerNumber } from './serve.js'
-import { runExport, runImport, type Io } from './transfer.js'
+import type { Io } from './transfer.js'
 
 export type { Io }
 
@@ -62,13 +61,17 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   if (!cluster.isWorker) for (const warning of loaded.warnings) logger.warn(warning)
   try {
     switch (command.name) {
-      case 'serve':
+      // Loaded on demand: the --workers primary never loads the server (a lighter process, and
+      // its workers start sooner).
+      case 'serve': {
         if (config.workers > 1 && cluster.isPrimary) return await runPrimary(config.workers, logger)
+        const { serve, workerNumber } = await import('./serve.js')
         return await serve(config, flags, cluster.isWorker ? logger.child({ worker: workerNumber() }) : logger)
+      }
       case 'import':
-        return await runImport(command.source, config, flags, io)
+        return await (await import('./transfer.js')).runImport(command.source, config, flags, io)
       case 'export':
-        return await runExport(command, config, flags, io)
+        return await (await import('./transfer.js')).runExport(command, config, flags, io)
       case 'check':
         return await runCheck(config, { json: flags.json }, io)
     }

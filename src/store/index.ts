@@ -15,7 +15,7 @@ export type OpenStoreOptions = {
   /** Fail now when the store cannot be written (the server's start-up check). */
   writable?: boolean
   logger?: Logger
-  /** This process is the store's one writer: it may clean up after a killed one. */
+  /** This process is the store's one writer: it may clean up after a killed one, and journal. */
   writer?: boolean
 }
 
@@ -39,7 +39,7 @@ export async function openStore(config: LocalStoreConfig, options: OpenStoreOpti
       `store directory ${dir} is flat (${flat} JWT files at the top${sharded > 0 ? `, ${sharded} in two-character folders` : ''}): start without --shard (store.shard: false)`,
     )
   }
-  const store = await directoryStore({ dir, shard, logger: options.logger, sweepTempFiles: options.writer })
+  const store = await directoryStore({ dir, shard, logger: options.logger, sweepTempFiles: options.writer, journal: options.writer })
   if (options.writable) await probeWritable(dir)
   return store
 }

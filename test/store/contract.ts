@@ -38,7 +38,7 @@ export function accountVersion(pubkey: string, iat: number, extra: Record<string
  * A store a child process can write to: `crash-writer.mjs <driver> <location>` (for kv, a JSON
  * file with the store configuration).
  */
-export type CrashTarget = { driver: 'sqlite' | 'directory' | 'kv'; location: string; open: () => Promise<JwtStore> }
+export type CrashTarget = { driver: 'sqlite' | 'directory' | 'directory-journal' | 'kv'; location: string; open: () => Promise<JwtStore> }
 
 export type ContractOptions = {
   name: string

@@ -7,6 +7,8 @@ const { readStoredMeta } = await import('../../dist/jwt/decode.js')
 const open = {
   sqlite: async () => (await import('../../dist/store/drivers/sqlite.js')).sqliteStore({ file: location }),
   directory: async () => (await import('../../dist/store/drivers/directory.js')).directoryStore({ dir: location, shard: true }),
+  'directory-journal': async () =>
+    (await import('../../dist/store/drivers/directory.js')).directoryStore({ dir: location, shard: true, journal: true }),
   kv: async () => (await import('../../dist/nats/kv-connection.js')).openKvStore(JSON.parse(readFileSync(location, 'utf8'))),
 }
 const store = await open[driver]()

@@ -30,6 +30,26 @@ for (const shard of [false, true]) {
   })
 }
 
+testJwtStore({
+  name: 'directory (shard: true, journal)',
+  persistent: true,
+  crashTarget: async () => {
+    const location = join(await tempDir(), 'jwt')
+    return { driver: 'directory-journal', location, open: () => directoryStore({ dir: location, shard: true, journal: true }) }
+  },
+  open: async () => {
+    const dir = await tempDir()
+    const store = await directoryStore({ dir, shard: true, journal: true })
+    return {
+      store,
+      reopen: async () => {
+        await store.close()
+        return directoryStore({ dir, shard: true, journal: true })
+      },
+    }
+  },
+})
+
 describe('directory store layout', () => {
   it('writes <dir>/<pubkey>.jwt with mode 0600 and nothing else', async () => {
     const dir = await tempDir()

@@ -11,7 +11,8 @@ import { StoreError } from '../../errors.js'
 import { readStoredMeta } from '../../jwt/decode.js'
 import type { Logger } from '../../log/logger.js'
 import { KeyLock } from '../utils/key-lock.js'
-import { DirectorySyncer, isTempFileFor, writeFileAtomic } from '../utils/atomic-write.js'
+import { GroupSyncer, isTempFileFor, replaceFileSync, writeFileAtomic } from '../utils/atomic-write.js'
+import { Journal, type JournalRecord } from '../utils/journal.js'
 import { putNewestWins, xorInto, type PutIo } from '../utils/newest-wins.js'
 import type { StoredAccount } from '../../jwt/types.js'
 import type { JwtStore } from '../types.js'
@@ -34,6 +35,19 @@ export type DirectoryStoreOptions = {
    * @default false
    */
   sweepTempFiles?: boolean
+  /**
+   * Acknowledges writes with a write-ahead journal (one fsync per batch of concurrent writes)
+   * instead of an fsync per file, and replays the journal a killed writer left. Only the one
+   * writing process may do it.
+   * @default false
+   */
+  journal?: boolean
+  /**
+   * How long a journal segment takes writes before a checkpoint makes their files durable and
+   * removes it.
+   * @default 1000 ms
+   */
+  journalCheckpointMs?: number
 }
 
 type Digest = { sha256: Buffer; exp: number }
@@ -88,7 +102,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
   }
   if (options.sweepTempFiles) await sweepTempFiles(dir, shard, logger)
   const locks = new KeyLock()
-  const syncer = new DirectorySyncer()
+  const syncer = new GroupSyncer()
   const shardsMade = new Set<string>()
   /**
    * SHA-256 and exp of every file, read on the first `hash()` (nats-server indexes at start).
@@ -168,6 +182,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     }
   }
 
+  /** Durable on its own (fsyncs) without a journal or while the journal replays, else journaled. */
   async function write(account: StoredAccount): Promise<void> {
     const path = pathOf(account.pubkey)
     try {
@@ -178,7 +193,13 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
           shardsMade.add(shardDir)
         }
       }
-      await writeFileAtomic(path, account.jwt, { syncer })
+      if (journal === null) {
+        await writeFileAtomic(path, account.jwt, { syncer })
+      } else {
+        // In place before it is acknowledged: nats-server reading the directory sees it.
+        replaceFileSync(path, account.jwt)
+        await journal.append(account, path)
+      }
     } catch (err) {
       throw failure('write', 'write', account.pubkey, path, err)
     }
@@ -217,6 +238,28 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     },
   }
 
+  /** Puts back what a killed writer journaled (the last write of each account), durably. */
+  const replay = async (records: JournalRecord[]) => {
+    for (const { pubkey, jwt } of records) {
+      let account: StoredAccount
+      try {
+        account = { ...readStoredMeta(jwt), pubkey, jwt }
+      } catch (err) {
+        logger?.error({ account: pubkey }, `ignoring a journaled JWT that does not decode: ${message(err)}`)
+        continue
+      }
+      await putNewestWins(io, account, { kind: 'import', detail: 'journal replay' })
+    }
+  }
+  let journal: Journal | null = null
+  if (options.journal) {
+    try {
+      journal = await Journal.open(dir, replay, { logger, checkpointMs: options.journalCheckpointMs })
+    } catch (err) {
+      throw new StoreError(DRIVER_NAME, 'write', `cannot replay the journal in ${dir}: ${message(err)}; ${WRITE_FIX}`, { cause: err })
+    }
+  }
+
   return {
     name: DRIVER_NAME,
     get: load,
@@ -246,6 +289,8 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
         if (current === null) return null
         const path = pathOf(pubkey)
         try {
+          // A journaled file may not be on disk yet: the tombstone must be, or a replay revives it.
+          if (journal !== null) await syncer.sync(path)
           await rename(path, `${path}.deleted`)
           await syncer.sync(dirname(path))
         } catch (err) {
@@ -257,6 +302,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     },
     async close() {
       await locks.idle()
+      await journal?.close()
     },
   }
 }

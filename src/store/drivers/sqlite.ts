@@ -1,8 +1,8 @@
 /**
  * SQLite store (the embedded default): every accepted version is kept in `history`; `accounts`
- * points at the current one. WAL mode, `synchronous=FULL`: a put resolves once its transaction
- * is on disk. The newest-wins decision runs inside a `BEGIN IMMEDIATE` transaction, so writers
- * in other processes can never make it store an older JWT.
+ * points at the current one. WAL mode: a put resolves once its transaction is on disk. The
+ * newest-wins decision runs inside a `BEGIN IMMEDIATE` transaction, so writers in other processes
+ * can never make it store an older JWT.
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -12,6 +12,7 @@ import Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
 import type { StoredAccount } from '../../jwt/types.js'
 import type { ChangeListener, HistoryEntry, JwtStore, PutResult, PutSource } from '../types.js'
+import { GroupSyncer } from '../utils/atomic-write.js'
 import { decidePut, putResult, xorInto } from '../utils/newest-wins.js'
 
 export const DRIVER_NAME = 'sqlite'
@@ -77,7 +78,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     // As the directory store's files: readable by the server's user only (WAL files follow).
     if (file !== ':memory:') chmodSync(file, 0o600)
     db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
+    // Commits are made durable by `walSyncer` (the fsync SQLite's FULL would do on the event
+    // loop's thread, on the thread pool instead); checkpoints still sync as FULL does.
+    db.pragma(file === ':memory:' ? 'synchronous = FULL' : 'synchronous = NORMAL')
     db.pragma('busy_timeout = 10000')
     db.pragma('foreign_keys = ON')
     migrate(db)
@@ -160,21 +163,33 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
   }
   const putBatch = db.transaction((batch: QueuedPut[]) => batch.map((p) => putOne(p.account, p.source)))
 
+  // The log stays while a connection is open: SQLite rewinds it, never removes it.
+  const walSyncer = new GroupSyncer()
+  /** Resolves once every transaction committed so far is on disk. */
+  const durable = () => (file === ':memory:' ? Promise.resolve() : walSyncer.sync(`${file}-wal`))
+
   /**
-   * Group commit: puts that arrive while the event loop is busy share one transaction and one
-   * fsync. Each decision still sees the ones before it; nothing resolves before the commit.
+   * Group commit: puts that arrive while the event loop is busy share one transaction, and
+   * batches committed while an fsync runs share the next one. Each decision still sees the ones
+   * before it; nothing (not even "unchanged", which may rest on a commit not yet synced)
+   * resolves before its fsync.
    */
   let queue: QueuedPut[] = []
   const flush = () => {
     const batch = queue
     queue = []
-    try {
-      const results = putBatch.immediate(batch)
-      batch.forEach((p, i) => p.resolve(results[i]!))
-    } catch (err) {
-      const failure = new StoreError(DRIVER_NAME, 'write', `cannot store: ${(err as Error).message}`, { cause: err })
-      for (const p of batch) p.reject(failure)
-    }
+    new Promise<PutResult[]>((resolve) => resolve(putBatch.immediate(batch)))
+      .then(async (results) => {
+        await durable()
+        return results
+      })
+      .then(
+        (results) => batch.forEach((p, i) => p.resolve(results[i]!)),
+        (err: unknown) => {
+          const failure = new StoreError(DRIVER_NAME, 'write', `cannot store: ${(err as Error).message}`, { cause: err })
+          for (const p of batch) p.reject(failure)
+        },
+      )
   }
 
   const deleteTransaction = db.transaction((pubkey: string, source: PutSource): StoredAccount | null => {
@@ -192,9 +207,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
       throw new StoreError(DRIVER_NAME, 'read', `cannot read ${what}: ${(err as Error).message}`, { cause: err })
     }
   }
-  const write = <T>(what: string, fn: () => T): T => {
+  const write = async <T>(what: string, fn: () => T | Promise<T>): Promise<T> => {
     try {
-      return fn()
+      return await fn()
     } catch (err) {
       throw new StoreError(DRIVER_NAME, 'write', `cannot ${what}: ${(err as Error).message}`, { cause: err })
     }
@@ -234,10 +249,14 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
       })
     },
     async delete(pubkey, source) {
-      return write(`delete ${pubkey}`, () => deleteTransaction.immediate(pubkey, source))
+      return write(`delete ${pubkey}`, async () => {
+        const deleted = deleteTransaction.immediate(pubkey, source)
+        await durable()
+        return deleted
+      })
     },
     async recordNotification(pubkey, jti, outcome) {
-      write(`record the notification of ${pubkey}`, () => updateNotification.run(outcome, pubkey, jti))
+      await write(`record the notification of ${pubkey}`, () => updateNotification.run(outcome, pubkey, jti))
     },
     async history(pubkey) {
       return read(`the history of ${pubkey}`, () => selectHistory.all(pubkey)).map(toHistoryEntry)
@@ -274,6 +293,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     },
     async close() {
       if (queue.length > 0) flush()
+      await durable().catch(() => undefined)
       for (const timer of watchers) clearInterval(timer)
       watchers.clear()
       if (db.open) db.close()
