@@ -3,6 +3,7 @@
  * account JWTs, and waiting for a server.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { waitFor } from '../../test/helpers/wait.js'
