@@ -27,7 +27,7 @@ export async function scanFleetOnce(config: NatsConfig, store: Pick<StoreReader,
       reconnect: false,
     })
   } catch (err) {
-    throw new ConfigError(`cannot connect to NATS ${where}: ${(err as Error).message}; check -nats, -creds (or --nkey, nats.user, nats.token) and nats.tls`, { cause: err })
+    throw new ConfigError(`cannot connect to NATS ${where}: ${(err as Error).message}; check -nats, -creds and nats.tls`, { cause: err })
   }
   try {
     const scanned = await scanFleet(nc, store, options)

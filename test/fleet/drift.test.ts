@@ -259,7 +259,7 @@ describe('fleet and drift with a two-server cluster', () => {
     expect(check.logs()).toContain('2 nats-servers, 1 drifted account\n')
     const json = runCli(['check', '--json', '--sqlite', setup.db, ...op, ...nats])
     expect(await json.exited).toBe(0)
-    expect(JSON.parse(json.logs()).fleet.drifted).toEqual([{ account: A1, servers: ['B'] }])
+    expect(JSON.parse(json.stdout()).fleet.drifted).toEqual([{ account: A1, servers: ['B'] }])
   }, 120_000)
 })
 

@@ -11,6 +11,8 @@ const RESOLVER_LINE = /resolver: URL\((https?:\/\/[^)]+)\)/
 export type CliProcess = {
   child: ChildProcess
   logs(): string
+  /** Standard output alone (what a command prints for a pipe, such as `check --json`). */
+  stdout(): string
   /** Resolves with the exit code (or the signal name) once the process has ended. */
   exited: Promise<number | string>
 }
@@ -30,7 +32,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): CliPr
   })
   live.add(child)
   let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  let stdout = ''
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+    stdout += chunk.toString()
+  })
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -38,7 +44,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): CliPr
       resolve(code ?? signal ?? -1)
     })
   })
-  return { child, logs: () => output, exited }
+  return { child, logs: () => output, stdout: () => stdout, exited }
 }
 
 export type RunningServer = CliProcess & {

@@ -15,7 +15,10 @@ type Overrides = Partial<Omit<ServerConfig, 'nats'>> & { nats?: Partial<ServerCo
 export async function startAccountServer(overrides: Overrides, store?: JwtStore): Promise<RunningAccountServer> {
   const config = defaultConfig()
   Object.assign(config, { ...overrides, nats: { ...config.nats, ...overrides.nats } })
-  config.http = { ...config.http, host: '127.0.0.1', port: overrides.http?.port ?? 0 }
+  // A port of the test's own (a restart on the same port) is kept; the default one (9090, often
+  // spread in with the other HTTP defaults) would collide between test files: a free one instead.
+  const wanted = overrides.http?.port
+  config.http = { ...config.http, host: '127.0.0.1', port: wanted === undefined || wanted === defaultConfig().http.port ? 0 : wanted }
   let output = ''
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => (output += line) } })
   const server = await createAccountServer({ config, logger, store })

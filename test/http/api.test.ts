@@ -252,7 +252,8 @@ describe('admin routes', () => {
   it('DELETE with an operator-signed delete request as the body, no token needed', async () => {
     const operator = signerFromSeed(await readFile(join(set.dir, 'seeds', 'operator.nk'), 'utf8'))
     const { key } = accounts[3]!
-    const request = (signer_ = operator, keys = [key], iat = Math.floor(Date.now() / 1000)) => mintJwt('generic', signer_.publicKey, signer_, { accounts: keys }, { iat })
+    // Issued after the account (a second later: in the same second the account is kept, as nats-server does).
+    const request = (signer_ = operator, keys = [key], iat = Math.floor(Date.now() / 1000) + 1) => mintJwt('generic', signer_.publicKey, signer_, { accounts: keys }, { iat })
     const foreign = newKey('operator')
     const untrusted = await api(`/api/v1/accounts/${key}`, { method: 'DELETE', body: request(foreign) })
     expect(untrusted.status).toBe(403)
