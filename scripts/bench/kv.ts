@@ -18,7 +18,8 @@ import { mintAccount } from '../../test/helpers/mint.js'
 import { KV_ACCOUNTS_CONFIG, kvServers, startNatsCluster } from '../../test/helpers/nats-cluster.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { waitFor } from '../../test/helpers/wait.js'
-import { mintFleet, tempDir, type Fleet } from './lib.js'
+import { mintFleet, postLua, tempDir, type Fleet } from './lib.js'
+import { stop } from './servers.js'
 
 export type KvBenchOptions = { accounts: number; seconds: number; runs: number; workers: string }
 
@@ -88,14 +89,6 @@ async function startInstance(args: string[], probeKey: string): Promise<Instance
   return { child, base, startupMs: performance.now() - started }
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  })
-}
-
 /** Milliseconds from a POST's 200 on `from` to `to` serving the JWT, one account re-issued each time. */
 async function propagation(from: string, to: string, fleet: Fleet): Promise<number[]> {
   const { pubkey } = fleet.accounts[1]!
@@ -136,19 +129,7 @@ local keys = {}
 for line in io.lines("${join(root, 'keys.txt')}") do keys[#keys + 1] = line end
 request = function() return wrk.format("GET", "/jwt/v1/accounts/" .. keys[math.random(#keys)]) end
 `)
-  await writeFile(join(root, 'post.lua'), `
-local paths, bodies = {}, {}
-for line in io.lines("${join(root, 'new.txt')}") do
-  local key, jwt = line:match("^(%S+) (%S+)$")
-  paths[#paths + 1] = "/jwt/v1/accounts/" .. key
-  bodies[#bodies + 1] = jwt
-end
-local i = 0
-request = function()
-  i = i % #paths + 1
-  return wrk.format("POST", paths[i], { ["Content-Type"] = "application/jwt" }, bodies[i])
-end
-`)
+  await writeFile(join(root, 'post.lua'), postLua(join(root, 'new.txt')))
 
   const hot = fleet.accounts[0]!
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US')

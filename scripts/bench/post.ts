@@ -16,6 +16,7 @@ import type { StoredAccount } from '../../src/jwt/types.js'
 import { freePort } from '../../test/helpers/ports.js'
 import { waitFor } from '../../test/helpers/wait.js'
 import { loadDirectory, loadSqlite, mib, postLua, mintFleet, tempDir, type Fleet } from './lib.js'
+import { stop } from './servers.js'
 
 const BUILT_CLI = new URL('../../../dist/cli.js', import.meta.url).pathname
 /** The load: 16 keep-alive clients. */
@@ -51,14 +52,6 @@ async function startServer(args: string[], workers: string, probeKey: string | n
     message: 'nats-accounts to serve',
   })
   return { child, base, startupMs: performance.now() - started }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  })
 }
 
 /** Resident memory of a process and of each of its children (the workers), in bytes. */
