@@ -53,8 +53,14 @@ async function postUntilAccepted(base: string, jwt: string, timeoutMs = 60_000):
   return answers
 }
 
+/** Waits until `base` serves `jwt`; on a timeout the error carries that instance's log. */
 async function servedBy(base: string, jwt: string, timeoutMs = 15_000): Promise<void> {
-  await waitFor(async () => (await request(accountUrl(base, jwt))).text === jwt, { timeoutMs, intervalMs: 20, message: `${base} serving ${readStoredMeta(jwt).pubkey}` })
+  try {
+    await waitFor(async () => (await request(accountUrl(base, jwt))).text === jwt, { timeoutMs, intervalMs: 20, message: `${base} serving ${readStoredMeta(jwt).pubkey}` })
+  } catch (err) {
+    const instance = fleet.instances[fleet.bases.indexOf(base)]
+    throw new Error(`${(err as Error).message}\n--- its log:\n${instance?.logs() ?? ''}`, { cause: err })
+  }
 }
 
 async function readyz(base: string): Promise<Answer> {

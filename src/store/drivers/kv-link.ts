@@ -1,9 +1,11 @@
 /**
  * The KV store's hold on its bucket: opens (or creates) the bucket and its history stream,
- * watches every key, and checks the watch is alive. After a stream leader is lost a watch was
- * seen to stay silent for good; so every check compares the stream's last sequence with the
- * last revision delivered, and a watch that is behind and delivered nothing since the previous
- * check is made again from the next revision.
+ * watches every key, and checks the watch is alive. After a node is lost a watch was seen to
+ * stay silent for good; so every check compares the stream's last sequence with the last
+ * revision delivered. A watch that is behind and delivered nothing since the previous check is
+ * made again from the next revision, in the background: making a consumer needs the JetStream
+ * meta leader, which may itself be the node that was lost. Until the new watch runs, each check
+ * reads the missing revisions one by one from the stream leader, which does not need it.
  * @module
  */
 import {
@@ -14,7 +16,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream'
-import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv'
+import { Kvm, type KV } from '@nats-io/kv'
 import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node'
 import type { Logger } from '../../log/logger.js'
 import { KvHistory } from './kv-history.js'
@@ -28,9 +30,17 @@ export type LatestValue = {
   msgId: string
 }
 
+/** One message of the bucket, from the watch or read from the stream. */
+export type BucketEntry = {
+  key: string
+  revision: number
+  operation: 'PUT' | 'DEL' | 'PURGE'
+  value: Uint8Array
+}
+
 export type WatchEvents = {
-  /** Each message of the bucket, in revision order (after a re-subscribe, from where it left). */
-  entry(entry: KvWatchEntry): void
+  /** Each message of the bucket, once, in revision order. */
+  entry(entry: BucketEntry): void
   /** The watch delivered everything the stream held when it (re)started. */
   caughtUp(): void
 }
@@ -57,6 +67,12 @@ export async function retryUntil<T>(deadline: number, operation: (timeoutMs: num
 /** Where the bucket's keys live, for publishing without the KV client's own put. */
 const subjectOf = (bucket: string, key: string) => `$KV.${bucket}.${key}`
 
+/** Most revisions one check reads from the stream while the watch is being made again. */
+const MAX_FILL = 1000
+
+const operationOf = (header: string | undefined): BucketEntry['operation'] =>
+  header === 'DEL' || header === 'PURGE' ? header : 'PUT'
+
 export class KvLink {
   readonly bucket: string
   readonly js: JetStreamClient
@@ -67,9 +83,10 @@ export class KvLink {
   readonly streamCreated: string
   readonly #events: WatchEvents
   readonly #logger: Logger | undefined
-  #watch: QueuedIterator<KvWatchEntry> | null = null
+  #watch: QueuedIterator<BucketEntry> | null = null
   #delivered = 0
   #deliveredAtLastCheck = -1
+  #resubscribing = false
   #stopped = false
 
   private constructor(
@@ -143,42 +160,77 @@ export class KvLink {
     const target = state.messages === 0 ? 0 : state.last_seq
     if (target <= this.#delivered) this.#events.caughtUp()
     const watch = await this.kv.watch({ key: '>', ...(fromRevision > 0 ? { resumeFromRevision: fromRevision } : {}) })
+    if (this.#stopped) return watch.stop()
     this.#watch = watch
     void (async () => {
       for await (const entry of watch) {
-        if (entry.revision <= this.#delivered) continue
-        this.#delivered = entry.revision
-        this.#events.entry(entry)
+        this.#deliver(entry)
         if (entry.delta === 0 || entry.revision >= target) this.#events.caughtUp()
       }
     })().catch((err: unknown) => this.#logger?.warn(`KV bucket ${this.bucket}: the watch ended: ${(err as Error).message}`))
   }
 
+  /** Passes on an entry the store has not had yet (the watch and a fill may both bring it). */
+  #deliver(entry: BucketEntry): void {
+    if (entry.revision <= this.#delivered) return
+    this.#delivered = entry.revision
+    this.#events.entry(entry)
+  }
+
   /**
-   * Asks the stream leader for the bucket's state; re-subscribes a watch that fell silent.
-   * @returns whether the watch is behind the stream
+   * Asks the stream leader for the bucket's state. A watch that fell silent behind it is made
+   * again in the background, and meanwhile the missing revisions are read from the stream.
+   * @returns whether the watch is still behind the stream
    * @throws when the stream leader does not answer (the bucket is unreachable)
    */
   async check(): Promise<boolean> {
     const { state } = (await this.kv.status()).streamInfo
-    const behind = state.messages > 0 && state.last_seq > this.#delivered
+    const last = state.messages === 0 ? 0 : state.last_seq
     const silent = this.#delivered === this.#deliveredAtLastCheck
-    this.#deliveredAtLastCheck = this.#delivered
-    if (behind && silent && !this.#stopped) {
-      this.#logger?.warn(`KV bucket ${this.bucket}: the watch stopped at revision ${this.#delivered} of ${state.last_seq}, watching again`)
-      await this.#subscribe(this.#delivered + 1)
+    if (last > this.#delivered && silent && !this.#stopped) {
+      this.#logger?.warn(`KV bucket ${this.bucket}: the watch stopped at revision ${this.#delivered} of ${last}, reading the rest from the stream and watching again`)
+      this.#resubscribe()
+      await this.#fill(last)
+      if (this.#delivered >= last) this.#events.caughtUp()
     }
-    return behind
+    this.#deliveredAtLastCheck = this.#delivered
+    return last > this.#delivered
+  }
+
+  /** Makes the watch again from the next revision, once at a time; a failure waits for the next check. */
+  #resubscribe(): void {
+    if (this.#resubscribing) return
+    this.#resubscribing = true
+    this.#subscribe(this.#delivered + 1)
+      .catch((err: unknown) => this.#logger?.warn(`KV bucket ${this.bucket}: watching again failed: ${(err as Error).message}`))
+      .finally(() => (this.#resubscribing = false))
+  }
+
+  /** Reads the revisions after the last delivered up to `last` from the stream leader. */
+  async #fill(last: number): Promise<void> {
+    const stream = `KV_${this.bucket}`
+    const prefix = `$KV.${this.bucket}.`
+    const end = Math.min(last, this.#delivered + MAX_FILL)
+    for (let seq = this.#delivered + 1; seq <= end && !this.#stopped; seq++) {
+      const message = await this.jsm.streams.getMessage(stream, { seq })
+      // Null: that revision was overwritten by a newer one under its key.
+      if (message === null || !message.subject.startsWith(prefix)) continue
+      this.#deliver({
+        key: message.subject.slice(prefix.length),
+        revision: message.seq,
+        operation: operationOf(message.header?.get('KV-Operation')),
+        value: message.data,
+      })
+    }
   }
 
   /** The newest message under a key, from the stream leader (null: the key was never written). */
   async latest(key: string): Promise<LatestValue | null> {
     const message = await this.jsm.streams.getMessage(`KV_${this.bucket}`, { last_by_subj: subjectOf(this.bucket, key) })
     if (message === null) return null
-    const operation = message.header?.get('KV-Operation') ?? ''
     return {
       revision: message.seq,
-      value: operation === 'DEL' || operation === 'PURGE' ? null : message.data,
+      value: operationOf(message.header?.get('KV-Operation')) === 'PUT' ? message.data : null,
       msgId: message.header?.get('Nats-Msg-Id') ?? '',
     }
   }

@@ -16,8 +16,7 @@ import type { Logger } from '../../log/logger.js'
 import type { ChangeListener, JwtStore, PutResult, PutSource, StoreChange, StoreStatus } from '../types.js'
 import { KeyLock } from '../utils/key-lock.js'
 import { decidePut, putResult, xorInto } from '../utils/newest-wins.js'
-import type { KvWatchEntry } from '@nats-io/kv'
-import { KvLink, retryUntil } from './kv-link.js'
+import { KvLink, retryUntil, type BucketEntry } from './kv-link.js'
 import { KvMirror } from './kv-mirror.js'
 import { decodeRecord, encodeRecord, type KvRecord } from './kv-record.js'
 import { SnapshotFile } from './kv-snapshot.js'
@@ -192,7 +191,7 @@ class KvStore {
     this.#report(null)
   }
 
-  #onEntry(entry: KvWatchEntry): void {
+  #onEntry(entry: BucketEntry): void {
     if (!ACCOUNT_KEY.test(entry.key)) return
     this.#seen?.add(entry.key)
     const value = entry.operation === 'PUT' ? decodeRecord(entry.key, entry.value) : 'removed'
