@@ -4,7 +4,8 @@
  * directory. The three run in turn, run after run (nginx, one process, workers, then again), so a
  * load that comes and goes on the machine falls on all of them; each figure is the median of the
  * runs. `npm run bench` adds this table to docs/benchmarks.md; alone:
- * `npm run bench:reads -- --sizes 1000,100000 --runs 3 --seconds 5 --workers 2`.
+ * `npm run bench:reads -- --sizes 1000,100000 --runs 3 --seconds 5 --workers 2`; `--cli old/dist/cli.js`
+ * measures another build of nats-accounts (an earlier commit's) beside the same nginx.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { rm, writeFile } from 'node:fs/promises'
@@ -18,17 +19,25 @@ import { median, need, startNginx, stop, waitUntilServing, wrk, type Sample } fr
 
 const CLI = new URL('../../../dist/cli.js', import.meta.url).pathname
 
-export type ReadsOptions = { sizes: number[]; runs: number; seconds: number; workers: string; connections: number }
+export type ReadsOptions = {
+  sizes: number[]
+  runs: number
+  seconds: number
+  workers: string
+  connections: number
+  /** The build measured (its dist/cli.js). @default this checkout's */
+  cli?: string
+}
 
 type Target = { name: 'nginx' | 'one' | 'workers'; base: string; child: ChildProcess; etag: string }
 export type ReadRow = { size: number; case: string } & Record<Target['name'], Sample>
 
 /** nats-accounts with the README's production settings (one process unless `workers`). */
-async function startOurs(args: string[], workers: string, probe: string): Promise<{ child: ChildProcess; base: string }> {
+async function startOurs(cli: string, args: string[], workers: string, probe: string): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort()
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=2', CLI, '-hp', `127.0.0.1:${port}`, '--workers', workers, '--log-format', 'json', ...args],
+    ['--max-semi-space-size=2', cli, '-hp', `127.0.0.1:${port}`, '--workers', workers, '--log-format', 'json', ...args],
     { stdio: 'ignore' },
   )
   const base = `http://127.0.0.1:${port}`
@@ -58,8 +67,8 @@ request = function() return wrk.format("GET", "/jwt/v1/accounts/" .. keys[math.r
   const args = ['-dir', dir, '--shard', '-operator', operator]
   const started = [
     { name: 'nginx' as const, ...(await startNginx(dir)) },
-    { name: 'one' as const, ...(await startOurs(args, '1', hot)) },
-    { name: 'workers' as const, ...(await startOurs(args, options.workers, hot)) },
+    { name: 'one' as const, ...(await startOurs(options.cli ?? CLI, args, '1', hot)) },
+    { name: 'workers' as const, ...(await startOurs(options.cli ?? CLI, args, options.workers, hot)) },
   ]
   const targets: Target[] = []
   for (const target of started) targets.push({ ...target, etag: (await fetch(`${target.base}${hotPath}`)).headers.get('etag')! })
@@ -110,6 +119,7 @@ export function readsSection(rows: ReadRow[], options: ReadsOptions): string[] {
     `in one process and nats-accounts with --workers ${options.workers} take turns in every run (after a warm-up that requests`,
     'every account about four times), so the ratios compare figures taken under the same load. All three serve the same',
     'sharded directory; nats-accounts runs with `--log-format json` and a 2 MB young generation, as `npm start` does.',
+    ...(options.cli ? [`The nats-accounts build measured: ${options.cli}.`] : []),
     '',
     `| accounts | case | nginx req/s | nginx p99 ms | one process req/s | p99 ms | × nginx | --workers ${options.workers} req/s | p99 ms | × nginx |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -137,6 +147,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       seconds: { type: 'string', default: '5' },
       workers: { type: 'string', default: '2' },
       connections: { type: 'string', default: '50' },
+      cli: { type: 'string' },
     },
   })
   const options = {
@@ -145,6 +156,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     seconds: Number(values.seconds),
     workers: values.workers,
     connections: Number(values.connections),
+    cli: values.cli,
   }
   console.log(readsSection(await measureReads(options), options).join('\n'))
 }
