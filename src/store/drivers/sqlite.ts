@@ -12,7 +12,6 @@ import Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
 import type { StoredAccount } from '../../jwt/types.js'
 import type { ChangeListener, HistoryEntry, JwtStore, PutResult, PutSource } from '../types.js'
-import { GroupSyncer } from '../utils/atomic-write.js'
 import { decidePut, putResult, xorInto } from '../utils/newest-wins.js'
 
 export const DRIVER_NAME = 'sqlite'
@@ -78,9 +77,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     // As the directory store's files: readable by the server's user only (WAL files follow).
     if (file !== ':memory:') chmodSync(file, 0o600)
     db.pragma('journal_mode = WAL')
-    // Commits are made durable by `walSyncer` (the fsync SQLite's FULL would do on the event
-    // loop's thread, on the thread pool instead); checkpoints still sync as FULL does.
-    db.pragma(file === ':memory:' ? 'synchronous = FULL' : 'synchronous = NORMAL')
+    // A commit returns once its log is on disk. Syncing the log on the thread pool instead
+    // (synchronous=NORMAL + an fsync of the WAL) was slower: docs/design-measurements.md.
+    db.pragma('synchronous = FULL')
     db.pragma('busy_timeout = 10000')
     db.pragma('foreign_keys = ON')
     migrate(db)
@@ -163,33 +162,22 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
   }
   const putBatch = db.transaction((batch: QueuedPut[]) => batch.map((p) => putOne(p.account, p.source)))
 
-  // The log stays while a connection is open: SQLite rewinds it, never removes it.
-  const walSyncer = new GroupSyncer()
-  /** Resolves once every transaction committed so far is on disk. */
-  const durable = () => (file === ':memory:' ? Promise.resolve() : walSyncer.sync(`${file}-wal`))
-
   /**
-   * Group commit: puts that arrive while the event loop is busy share one transaction, and
-   * batches committed while an fsync runs share the next one. Each decision still sees the ones
-   * before it; nothing (not even "unchanged", which may rest on a commit not yet synced)
-   * resolves before its fsync.
+   * Group commit: puts that arrive while the event loop is busy (a commit's fsync included)
+   * share one transaction and one fsync. Each decision still sees the ones before it; nothing
+   * resolves before its commit is on disk.
    */
   let queue: QueuedPut[] = []
   const flush = () => {
     const batch = queue
     queue = []
-    new Promise<PutResult[]>((resolve) => resolve(putBatch.immediate(batch)))
-      .then(async (results) => {
-        await durable()
-        return results
-      })
-      .then(
-        (results) => batch.forEach((p, i) => p.resolve(results[i]!)),
-        (err: unknown) => {
-          const failure = new StoreError(DRIVER_NAME, 'write', `cannot store: ${(err as Error).message}`, { cause: err })
-          for (const p of batch) p.reject(failure)
-        },
-      )
+    try {
+      const results = putBatch.immediate(batch)
+      batch.forEach((p, i) => p.resolve(results[i]!))
+    } catch (err) {
+      const failure = new StoreError(DRIVER_NAME, 'write', `cannot store: ${(err as Error).message}`, { cause: err })
+      for (const p of batch) p.reject(failure)
+    }
   }
 
   const deleteTransaction = db.transaction((pubkey: string, source: PutSource): StoredAccount | null => {
@@ -250,9 +238,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     },
     async delete(pubkey, source) {
       return write(`delete ${pubkey}`, async () => {
-        const deleted = deleteTransaction.immediate(pubkey, source)
-        await durable()
-        return deleted
+        return deleteTransaction.immediate(pubkey, source)
       })
     },
     async recordNotification(pubkey, jti, outcome) {
@@ -293,7 +279,6 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
     },
     async close() {
       if (queue.length > 0) flush()
-      await durable().catch(() => undefined)
       for (const timer of watchers) clearInterval(timer)
       watchers.clear()
       if (db.open) db.close()
