@@ -84,6 +84,9 @@ export type OverviewOptions = {
 
 export const DEFAULT_EXPIRING_WITHIN_S = 7 * 24 * 3600
 
+/** Longest the start-up read of the store holds the event loop at once. */
+const LOAD_SLICE_MS = 10
+
 /** One listed account: what it holds (or held, once deleted), in the list's key order. */
 type Row = { facts: AccountFacts; deleted: boolean; lowerName: string }
 
@@ -152,10 +155,18 @@ export class AccountOverview {
   }
 
   async #load(): Promise<void> {
-    const accounts: StoredAccount[] = []
-    for await (const account of this.#service.reader.list()) accounts.push(account)
-    this.#index.load(accounts)
-    this.#rows = accounts.map((a) => rowOf(this.#index.get(a.pubkey)!)).sort((a, b) => (a.facts.pubkey < b.facts.pubkey ? -1 : 1))
+    let sliceStarted = performance.now()
+    let read = 0
+    for await (const account of this.#service.reader.list()) {
+      this.#index.add(account)
+      // A large store takes seconds to read: serving gets a turn of the event loop every few ms.
+      if ((++read & 255) === 0 && performance.now() - sliceStarted > LOAD_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve))
+        sliceStarted = performance.now()
+      }
+    }
+    this.#index.computeFindings()
+    this.#rows = [...this.#index.values()].map((facts) => rowOf(facts)).sort((a, b) => (a.facts.pubkey < b.facts.pubkey ? -1 : 1))
     this.#rowsByKey.clear()
     for (const row of this.#rows) this.#rowsByKey.set(row.facts.pubkey, row)
     const pending = this.#pending ?? new Set()

@@ -49,7 +49,17 @@ export class CheckIndex {
 
   /** Loads accounts in bulk (start-up): the findings are computed once, after the last one. */
   load(accounts: Iterable<StoredAccount>): void {
-    for (const account of accounts) this.#remember(factsOf(account))
+    for (const account of accounts) this.add(account)
+    this.computeFindings()
+  }
+
+  /** Adds one account of a bulk load; its findings wait for `computeFindings()`. */
+  add(account: StoredAccount): void {
+    this.#remember(factsOf(account))
+  }
+
+  /** Computes the findings of every account (after a bulk load). */
+  computeFindings(): void {
     for (const pubkey of this.#facts.keys()) this.#recompute(pubkey)
   }
 
