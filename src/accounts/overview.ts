@@ -94,6 +94,8 @@ function rowOf(facts: AccountFacts, deleted = false): Row {
   return { facts, deleted, lowerName: facts.name.toLowerCase() }
 }
 
+const byKey = (a: Row, b: Row) => (a.facts.pubkey < b.facts.pubkey ? -1 : 1)
+
 /** The smallest index in `rows` (sorted by key) whose key is greater than `key`. */
 function after(rows: readonly Row[], key: string): number {
   let [lo, hi] = [0, rows.length]
@@ -128,10 +130,12 @@ export class AccountOverview {
   readonly #expiringWithinSeconds: number
   #index = new CheckIndex()
   /**
-   * Every listed account (stored, and deleted since start-up or asked for), sorted by key: the
-   * cursor order. A query scans this array, no map lookups.
+   * Every listed account (stored, and deleted since start-up or asked for), in key order (the
+   * cursor order) once `#sortedRows` ran. A query scans this array, no map lookups.
    */
   #rows: Row[] = []
+  /** Rows were appended since the last sort. */
+  #unsorted = false
   readonly #rowsByKey = new Map<string, Row>()
   /** Changes seen since start-up, for stores without history. */
   readonly #changes = new Map<string, LastChange>()
@@ -166,7 +170,8 @@ export class AccountOverview {
       }
     }
     this.#index.computeFindings()
-    this.#rows = [...this.#index.values()].map((facts) => rowOf(facts)).sort((a, b) => (a.facts.pubkey < b.facts.pubkey ? -1 : 1))
+    this.#rows = [...this.#index.values()].map((facts) => rowOf(facts)).sort(byKey)
+    this.#unsorted = false
     this.#rowsByKey.clear()
     for (const row of this.#rows) this.#rowsByKey.set(row.facts.pubkey, row)
     const pending = this.#pending ?? new Set()
@@ -231,12 +236,26 @@ export class AccountOverview {
     for (const f of appeared) this.#logger?.warn({ account: f.account, code: f.code, other: f.other }, `check finding: ${f.message}`)
   }
 
+  /** A changed row is updated in place; a new one is appended and sorted in at the next query. */
   #putRow(row: Row): void {
     const pubkey = row.facts.pubkey
-    const at = after(this.#rows, pubkey)
-    if (this.#rows[at - 1]?.facts.pubkey === pubkey) this.#rows[at - 1] = row
-    else this.#rows.splice(at, 0, row)
+    const existing = this.#rowsByKey.get(pubkey)
+    if (existing !== undefined) return void Object.assign(existing, row)
+    this.#rows.push(row)
     this.#rowsByKey.set(pubkey, row)
+    this.#unsorted = true
+  }
+
+  /**
+   * The rows in key order. Inserting each pushed account at its place moved half the array per
+   * push (a cost that grew with the store); sorting once before a query is far cheaper overall.
+   */
+  #sortedRows(): Row[] {
+    if (this.#unsorted) {
+      this.#rows.sort(byKey)
+      this.#unsorted = false
+    }
+    return this.#rows
   }
 
   #status(row: Row, nowSeconds: number): AccountStatus {
@@ -300,7 +319,7 @@ export class AccountOverview {
     const upper = needle.toUpperCase()
     const { status, limit } = query
     const now = context.nowSeconds
-    const rows = this.#rows
+    const rows = this.#sortedRows()
     const start = query.cursor ? after(rows, query.cursor) : 0
     const page: Row[] = []
     let total = 0
