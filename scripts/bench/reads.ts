@@ -65,10 +65,11 @@ request = function() return wrk.format("GET", "/jwt/v1/accounts/" .. keys[math.r
   const hot = fleet.accounts[0]!.pubkey
   const hotPath = `/jwt/v1/accounts/${hot}`
   const args = ['-dir', dir, '--shard', '-operator', operator]
+  const cli = options.cli ?? CLI
   const started = [
     { name: 'nginx' as const, ...(await startNginx(dir)) },
-    { name: 'one' as const, ...(await startOurs(options.cli ?? CLI, args, '1', hot)) },
-    { name: 'workers' as const, ...(await startOurs(options.cli ?? CLI, args, options.workers, hot)) },
+    { name: 'one' as const, ...(await startOurs(cli, args, '1', hot)) },
+    { name: 'workers' as const, ...(await startOurs(cli, args, options.workers, hot)) },
   ]
   const targets: Target[] = []
   for (const target of started) targets.push({ ...target, etag: (await fetch(`${target.base}${hotPath}`)).headers.get('etag')! })

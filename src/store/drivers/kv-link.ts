@@ -67,6 +67,9 @@ export async function retryUntil<T>(deadline: number, operation: (timeoutMs: num
 /** Where the bucket's keys live, for publishing without the KV client's own put. */
 const subjectOf = (bucket: string, key: string) => `$KV.${bucket}.${key}`
 
+/** The stream behind a bucket. */
+const streamOf = (bucket: string) => `KV_${bucket}`
+
 /** Most revisions one check reads from the stream while the watch is being made again. */
 const MAX_FILL = 1000
 
@@ -121,7 +124,7 @@ export class KvLink {
     const js = jetstream(nc, { timeout: timeoutMs })
     const jsm = await jetstreamManager(nc, { timeout: timeoutMs })
     const kvm = new Kvm(js)
-    const stream = `KV_${bucket}`
+    const stream = streamOf(bucket)
     try {
       const { config } = await jsm.streams.info(stream)
       const differences = [
@@ -208,8 +211,8 @@ export class KvLink {
 
   /** Reads the revisions after the last delivered up to `last` from the stream leader. */
   async #fill(last: number): Promise<void> {
-    const stream = `KV_${this.bucket}`
-    const prefix = `$KV.${this.bucket}.`
+    const stream = streamOf(this.bucket)
+    const prefix = subjectOf(this.bucket, '')
     const end = Math.min(last, this.#delivered + MAX_FILL)
     for (let seq = this.#delivered + 1; seq <= end && !this.#stopped; seq++) {
       const message = await this.jsm.streams.getMessage(stream, { seq })
@@ -226,7 +229,7 @@ export class KvLink {
 
   /** The newest message under a key, from the stream leader (null: the key was never written). */
   async latest(key: string): Promise<LatestValue | null> {
-    const message = await this.jsm.streams.getMessage(`KV_${this.bucket}`, { last_by_subj: subjectOf(this.bucket, key) })
+    const message = await this.jsm.streams.getMessage(streamOf(this.bucket), { last_by_subj: subjectOf(this.bucket, key) })
     if (message === null) return null
     return {
       revision: message.seq,

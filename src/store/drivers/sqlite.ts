@@ -237,9 +237,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<JwtStore
       })
     },
     async delete(pubkey, source) {
-      return write(`delete ${pubkey}`, async () => {
-        return deleteTransaction.immediate(pubkey, source)
-      })
+      return write(`delete ${pubkey}`, () => deleteTransaction.immediate(pubkey, source))
     },
     async recordNotification(pubkey, jti, outcome) {
       await write(`record the notification of ${pubkey}`, () => updateNotification.run(outcome, pubkey, jti))

@@ -75,7 +75,7 @@ async function syncPath(path: string): Promise<void> {
 
 /**
  * Group fsync of directories or files: a caller is covered by the first fsync of its path that
- * *starts* after its call, so renames (or commits) that land while one fsync runs share the
+ * *starts* after its call, so renames (or journal appends) that land while one fsync runs share the
  * next one.
  */
 export class GroupSyncer {
