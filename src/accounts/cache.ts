@@ -111,7 +111,8 @@ export class AccountCache {
     if (account === null) return null
     const cached = toCached(account)
     // A write that finished while this read was in flight has already cached a newer JWT.
-    if (ticket.valid) this.#entries.set(ticket.pubkey, cached)
+    // Keyed by the store's string: the request's key is a slice of the request head it would keep alive.
+    if (ticket.valid) this.#entries.set(account.pubkey === ticket.pubkey ? account.pubkey : ticket.pubkey, cached)
     return cached
   }
 
@@ -159,7 +160,11 @@ export function toCached(account: StoredAccount): CachedAccount {
   return { exp: account.exp, body, etag: etagOf(body), length: String(body.length) }
 }
 
-/** `"` + 22 base64url characters (128 bits) of the SHA-256 of the bytes + `"`. */
+/**
+ * `"` + 22 base64url characters (128 bits) of the SHA-256 of the bytes + `"`. Quoted by
+ * `JSON.stringify`, which makes one flat string; concatenation would keep three (a cached
+ * account's ETag lives as long as the entry).
+ */
 export function etagOf(body: Uint8Array): string {
-  return `"${createHash('sha256').update(body).digest().subarray(0, 16).toString('base64url')}"`
+  return JSON.stringify(createHash('sha256').update(body).digest().subarray(0, 16).toString('base64url'))
 }

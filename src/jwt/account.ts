@@ -6,7 +6,7 @@
  */
 import { AccountServerError, ClaimsInvalidError, describeIat, ErrorCode } from '../errors.js'
 import type { StoredAccount } from './types.js'
-import { accountMeta, decodeJwt } from './decode.js'
+import { accountMeta, decodeJwt, storedAccount } from './decode.js'
 import { accountKeyProblem, isAccountKey, publicKeyKind } from './nkeys.js'
 import { isTrustedIssuer, type OperatorTrust } from './trust.js'
 import { accountClaimIssues, misspelledKeys } from './claims/index.js'
@@ -108,5 +108,5 @@ export function checkAccountJwt(token: string, check: AccountCheck): StoredAccou
     })
   }
   if (issues.some((issue) => issue.blocking || issue.timeCheck)) throw new ClaimsInvalidError(issues)
-  return { ...meta, jwt: decoded.token }
+  return storedAccount(meta, decoded.token)
 }

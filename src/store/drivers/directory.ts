@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { StoreError } from '../../errors.js'
-import { readStoredMeta } from '../../jwt/decode.js'
+import { readStoredMeta, storedAccount } from '../../jwt/decode.js'
 import type { Logger } from '../../log/logger.js'
 import { KeyLock } from '../utils/key-lock.js'
 import { GroupSyncer, isTempFileFor, replaceFileSync, writeFileAtomic } from '../utils/atomic-write.js'
@@ -173,7 +173,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     }
     try {
       const jwt = text.trim()
-      const account = { ...readStoredMeta(jwt), pubkey, jwt }
+      const account = storedAccount(readStoredMeta(jwt), jwt, pubkey)
       if (live) markReadable(pubkey, path)
       return account
     } catch (err) {
@@ -243,7 +243,7 @@ export async function directoryStore(options: DirectoryStoreOptions): Promise<Jw
     for (const { pubkey, jwt } of records) {
       let account: StoredAccount
       try {
-        account = { ...readStoredMeta(jwt), pubkey, jwt }
+        account = storedAccount(readStoredMeta(jwt), jwt, pubkey)
       } catch (err) {
         logger?.error({ account: pubkey }, `ignoring a journaled JWT that does not decode: ${message(err)}`)
         continue

@@ -51,7 +51,8 @@ export class KvMirror {
     this.#drop(pubkey)
     if (value === null) this.#unreadable.set(pubkey, revision)
     else if (value !== 'removed') {
-      this.#entries.set(pubkey, { ...value, revision })
+      // One literal, with every field: a spread would give each entry a hidden class of its own.
+      this.#entries.set(pubkey, { account: value.account, deleted: value.deleted, source: value.source, writer: value.writer, revision, digest: undefined })
       if (!value.deleted) this.#live++
     }
     return true
