@@ -155,6 +155,7 @@ export async function createAccountServer(options: AccountServerOptions): Promis
   }
   const overview = new AccountOverview({ service, logger, fleet, expiringWithinSeconds: config.checks.expiringWithinMs / 1000 })
   metrics.watchFindings(() => overview.counts())
+  cache.shareKeys((pubkey) => overview.keyOf(pubkey))
   const app = buildApp({
     service,
     overview,

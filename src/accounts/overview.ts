@@ -87,21 +87,14 @@ export const DEFAULT_EXPIRING_WITHIN_S = 7 * 24 * 3600
 /** Longest the start-up read of the store holds the event loop at once. */
 const LOAD_SLICE_MS = 10
 
-/** One listed account: what it holds (or held, once deleted), in the list's key order. */
-type Row = { facts: AccountFacts; deleted: boolean; lowerName: string }
-
-function rowOf(facts: AccountFacts, deleted = false): Row {
-  return { facts, deleted, lowerName: facts.name.toLowerCase() }
-}
-
-const byKey = (a: Row, b: Row) => (a.facts.pubkey < b.facts.pubkey ? -1 : 1)
+const byKey = (a: AccountFacts, b: AccountFacts) => (a.pubkey < b.pubkey ? -1 : 1)
 
 /** The smallest index in `rows` (sorted by key) whose key is greater than `key`. */
-function after(rows: readonly Row[], key: string): number {
+function after(rows: readonly AccountFacts[], key: string): number {
   let [lo, hi] = [0, rows.length]
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (rows[mid]!.facts.pubkey <= key) lo = mid + 1
+    if (rows[mid]!.pubkey <= key) lo = mid + 1
     else hi = mid
   }
   return lo
@@ -131,12 +124,15 @@ export class AccountOverview {
   #index = new CheckIndex()
   /**
    * Every listed account (stored, and deleted since start-up or asked for), in key order (the
-   * cursor order) once `#sortedRows` ran. A query scans this array, no map lookups.
+   * cursor order) once `#sortedRows` ran: the facts the check index holds, or held for an
+   * account deleted since. A query scans this array. Nothing else is kept per account (at
+   * 100,000 accounts, every byte per account is 100 kB).
    */
-  #rows: Row[] = []
+  #rows: AccountFacts[] = []
   /** Rows were appended since the last sort. */
   #unsorted = false
-  readonly #rowsByKey = new Map<string, Row>()
+  /** Listed accounts that are deleted, with the facts they are listed with. */
+  readonly #deleted = new Map<string, AccountFacts>()
   /** Changes seen since start-up, for stores without history. */
   readonly #changes = new Map<string, LastChange>()
   /** Changes that arrive while the store is being read: applied once it is. */
@@ -170,10 +166,9 @@ export class AccountOverview {
       }
     }
     this.#index.computeFindings()
-    this.#rows = [...this.#index.values()].map((facts) => rowOf(facts)).sort(byKey)
+    this.#rows = [...this.#index.values()].sort(byKey)
     this.#unsorted = false
-    this.#rowsByKey.clear()
-    for (const row of this.#rows) this.#rowsByKey.set(row.facts.pubkey, row)
+    this.#deleted.clear()
     const pending = this.#pending ?? new Set()
     this.#pending = null
     await Promise.all([...pending].map((pubkey) => this.#reread(pubkey)))
@@ -185,6 +180,11 @@ export class AccountOverview {
 
   get size(): number {
     return this.#index.size
+  }
+
+  /** The string the list holds for this account's key, to be shared rather than copied. */
+  keyOf(pubkey: string): string | undefined {
+    return this.#index.get(pubkey)?.pubkey
   }
 
   /** What the checks compare with now: the clock, the operator, the fleet's versions. */
@@ -222,13 +222,14 @@ export class AccountOverview {
   }
 
   #apply(pubkey: string, account: StoredAccount | null, source?: PutSource): void {
+    const previous = this.#index.get(pubkey)
+    const listed = previous !== undefined || this.#deleted.has(pubkey)
     const { appeared } = this.#index.set(pubkey, account)
     const facts = this.#index.get(pubkey)
-    if (facts !== undefined) this.#putRow(rowOf(facts))
-    else {
-      const row = this.#rowsByKey.get(pubkey)
-      if (row !== undefined) row.deleted = true
-    }
+    if (facts !== undefined) {
+      this.#putRow(facts, listed)
+      this.#deleted.delete(pubkey)
+    } else if (previous !== undefined) this.#deleted.set(pubkey, previous)
     if (source !== undefined) {
       const event = account === null ? 'deleted' : 'accepted'
       this.#changes.set(pubkey, { at: iso(this.#service.now()), event, source: source.kind, source_detail: source.kind === 'http' ? '' : (source.detail ?? '') })
@@ -236,21 +237,22 @@ export class AccountOverview {
     for (const f of appeared) this.#logger?.warn({ account: f.account, code: f.code, other: f.other }, `check finding: ${f.message}`)
   }
 
-  /** A changed row is updated in place; a new one is appended and sorted in at the next query. */
-  #putRow(row: Row): void {
-    const pubkey = row.facts.pubkey
-    const existing = this.#rowsByKey.get(pubkey)
-    if (existing !== undefined) return void Object.assign(existing, row)
-    this.#rows.push(row)
-    this.#rowsByKey.set(pubkey, row)
-    this.#unsorted = true
+  /** A listed account's row is replaced in place; a new one is appended and sorted in at the next query. */
+  #putRow(facts: AccountFacts, listed: boolean): void {
+    if (!listed) {
+      this.#rows.push(facts)
+      this.#unsorted = true
+      return
+    }
+    const rows = this.#sortedRows()
+    rows[after(rows, facts.pubkey) - 1] = facts
   }
 
   /**
    * The rows in key order. Inserting each pushed account at its place moved half the array per
    * push (a cost that grew with the store); sorting once before a query is far cheaper overall.
    */
-  #sortedRows(): Row[] {
+  #sortedRows(): AccountFacts[] {
     if (this.#unsorted) {
       this.#rows.sort(byKey)
       this.#unsorted = false
@@ -258,13 +260,16 @@ export class AccountOverview {
     return this.#rows
   }
 
-  #status(row: Row, nowSeconds: number): AccountStatus {
-    if (row.deleted) return 'deleted'
-    return row.facts.exp > 0 && row.facts.exp <= nowSeconds ? 'expired' : 'active'
+  #isDeleted(facts: AccountFacts): boolean {
+    return this.#deleted.size > 0 && this.#deleted.has(facts.pubkey)
   }
 
-  #summary(row: Row, context: CheckContext, drifted: ReadonlyMap<string, number>): AccountSummary {
-    const { facts } = row
+  #status(facts: AccountFacts, nowSeconds: number): AccountStatus {
+    if (this.#isDeleted(facts)) return 'deleted'
+    return facts.exp > 0 && facts.exp <= nowSeconds ? 'expired' : 'active'
+  }
+
+  #summary(facts: AccountFacts, context: CheckContext, drifted: ReadonlyMap<string, number>): AccountSummary {
     const pubkey = facts.pubkey
     const trust = context.trust
     let issuerKind: IssuerKind | null = null
@@ -280,9 +285,9 @@ export class AccountOverview {
       iat: facts.iat,
       exp: facts.exp,
       jti: facts.jti,
-      status: this.#status(row, context.nowSeconds),
+      status: this.#status(facts, context.nowSeconds),
       last_change: null,
-      findings: row.deleted ? 0 : this.#index.findings(pubkey, context).length,
+      findings: this.#isDeleted(facts) ? 0 : this.#index.findings(pubkey, context).length,
       drifted: drifted.get(pubkey) ?? 0,
     }
   }
@@ -321,17 +326,17 @@ export class AccountOverview {
     const now = context.nowSeconds
     const rows = this.#sortedRows()
     const start = query.cursor ? after(rows, query.cursor) : 0
-    const page: Row[] = []
+    const page: AccountFacts[] = []
     let total = 0
     let next: string | null = null
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!
-      if (needle !== '' && !row.facts.pubkey.includes(upper) && !row.lowerName.includes(lower)) continue
+      if (needle !== '' && !row.pubkey.includes(upper) && !row.name.toLowerCase().includes(lower)) continue
       if (status !== undefined && this.#status(row, now) !== status) continue
       total++
       if (i < start) continue
       if (page.length < limit) page.push(row)
-      else next ??= page[page.length - 1]!.facts.pubkey
+      else next ??= page[page.length - 1]!.pubkey
     }
     const summaries = page.map((row) => this.#summary(row, context, drifted))
     return { accounts: await Promise.all(summaries.map((s) => this.#withLastChange(s))), total, next_cursor: next }
@@ -345,9 +350,13 @@ export class AccountOverview {
     const account = stored ?? (await this.#service.reader.deleted(pubkey))
     if (account === null) return null
     // A deletion from before start-up: listed from now on.
-    if (stored === null && this.#rowsByKey.get(pubkey)?.deleted !== true) this.#putRow(rowOf(factsOf(account), true))
-    const row = this.#rowsByKey.get(pubkey) ?? rowOf(factsOf(account))
-    const summary = await this.#withLastChange(this.#summary(row, context, this.#drifted()))
+    if (stored === null && !this.#deleted.has(pubkey)) {
+      const facts = factsOf(account)
+      this.#putRow(facts, this.#index.get(pubkey) !== undefined)
+      this.#deleted.set(pubkey, facts)
+    }
+    const facts = this.#deleted.get(pubkey) ?? this.#index.get(pubkey) ?? factsOf(account)
+    const summary = await this.#withLastChange(this.#summary(facts, context, this.#drifted()))
     const history = await this.#history(pubkey)
     return {
       ...summary,

@@ -54,12 +54,17 @@ export const STALE_WARNING = '110 nats-accounts "Response is Stale"'
  * store serves from a copy that may be behind (see `AccountService.servingStale`).
  */
 export function accountAnswer(entry: CachedAccount, nowMs: number, method: string, ifNoneMatch: string | undefined, stale = false): Answer {
-  const notModified = ifNoneMatch?.includes(entry.etag) === true
+  const { status, headers } = accountHead(entry, nowMs, ifNoneMatch, stale)
+  return { status, headers, body: status === 304 || method === 'HEAD' ? null : entry.body }
+}
+
+/** `accountAnswer` without the body: status 200 (the entry's bytes follow, unless HEAD) or 304. */
+export function accountHead(entry: CachedAccount, nowMs: number, ifNoneMatch: string | undefined, stale: boolean): { status: 200 | 304; headers: string[] } {
   const headers = ['ETag', entry.etag, 'Cache-Control', cacheControl(entry, nowMs)]
   if (stale) headers.push('Warning', STALE_WARNING)
-  if (notModified) return { status: 304, headers, body: null }
+  if (ifNoneMatch?.includes(entry.etag) === true) return { status: 304, headers }
   headers.push('Content-Type', 'application/jwt', 'Content-Length', entry.length)
-  return { status: 200, headers, body: method === 'HEAD' ? null : entry.body }
+  return { status: 200, headers }
 }
 
 /** A domain error's status, headers and body (the words and statuses come from `status.ts`). */

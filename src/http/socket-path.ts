@@ -14,7 +14,7 @@ import type { Logger } from 'pino'
 import type { AccountService } from '../accounts/service.js'
 import type { CachedAccount } from '../accounts/cache.js'
 import type { Metrics } from '../metrics.js'
-import { accountAnswer, addCors } from './account-response.js'
+import { accountHead, addCors } from './account-response.js'
 import { plainParamMatcher } from './go-router.js'
 import { ACCOUNT_PATH } from './routes/accounts.js'
 import { frame } from './wire.js'
@@ -189,15 +189,15 @@ export function socketPath(options: SocketPathOptions): SocketPath {
   function answer(request: Request, entry: CachedAccount, conn: Connection): Buffer {
     const started = observe ? performance.now() : 0
     const { method, origin } = request
-    const built = accountAnswer(entry, service.now(), method, request.ifNoneMatch, service.servingStale)
+    const built = accountHead(entry, service.now(), request.ifNoneMatch, service.servingStale)
     addCors(built.headers, origin, method, true)
-    const body = method === 'HEAD' ? null : (built.body as Buffer | null)
+    const bodyLength = built.status === 304 || method === 'HEAD' ? 0 : entry.end - entry.start
     const head = frame(built.status, built.headers, server.keepAliveTimeout)
-    const bytes = Buffer.allocUnsafe(head.length + (body?.length ?? 0))
+    const bytes = Buffer.allocUnsafe(head.length + bodyLength)
     bytes.write(head, 0, 'latin1')
-    body?.copy(bytes, head.length)
+    if (bodyLength > 0) entry.slab.copy(bytes, head.length, entry.start, entry.end)
     observe?.(method, built.status, (performance.now() - started) / 1000)
-    if (logger.isLevelEnabled('trace')) traceOnWrite(conn, { method, path: request.url, status: built.status, bytes: body?.length ?? 0 }, started)
+    if (logger.isLevelEnabled('trace')) traceOnWrite(conn, { method, path: request.url, status: built.status, bytes: bodyLength }, started)
     return bytes
   }
 

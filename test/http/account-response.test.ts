@@ -14,10 +14,10 @@ import {
   toResponse,
   tooLarge,
 } from '../../src/http/account-response.js'
-import type { CachedAccount } from '../../src/accounts/cache.js'
+import { CachedAccount } from '../../src/accounts/cache.js'
 
 const NOW_MS = 1_700_000_000_000
-const entry = (exp: number): CachedAccount => ({ exp, body: Buffer.from('a.b.c'), etag: '"e1"', length: '5' })
+const entry = (exp: number) => new CachedAccount(exp, Buffer.from('a.b.c'), 0, 5, '"e1"', '5')
 
 function headersOf(list: string[]): Record<string, string> {
   const pairs: [string, string][] = []

@@ -8,12 +8,12 @@ import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { fastPath } from '../../src/http/fast-path.js'
-import type { CachedAccount } from '../../src/accounts/cache.js'
+import { CachedAccount } from '../../src/accounts/cache.js'
 import { AccountService } from '../../src/accounts/service.js'
 import { memoryStore } from '../../src/store/drivers/memory.js'
 import { newKey } from '../helpers/mint.js'
 
-const unwritable: CachedAccount = { exp: 0, body: Buffer.from('jwt'), etag: '"a\nb"', length: '3' }
+const unwritable = new CachedAccount(0, Buffer.from('jwt'), 0, 3, '"a\nb"', '3')
 
 let server: Server | null = null
 afterEach(async () => {
