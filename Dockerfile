@@ -31,4 +31,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 CMD node 
   const target = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? '[' + host + ']' : host;\
   fetch((tls ? 'https://' : 'http://') + target + ':' + (env.NATS_ACCOUNTS_HTTP_PORT || 9090) + '/healthz')\
     .then((res) => process.exit(res.ok ? 0 : 1), () => process.exit(1))"
-ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "/app/dist/cli.js"]

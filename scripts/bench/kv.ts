@@ -20,6 +20,7 @@ import { freePort } from '../../test/helpers/ports.js'
 import { waitFor } from '../../test/helpers/wait.js'
 import { mintFleet, postLua, tempDir, type Fleet } from './lib.js'
 import { stop } from './servers.js'
+import { NODE_FLAGS } from '../../src/node-flags.js'
 
 export type KvBenchOptions = { accounts: number; seconds: number; runs: number; workers: string }
 
@@ -77,7 +78,7 @@ type Instance = { child: ChildProcess; base: string; startupMs: number }
 async function startInstance(args: string[], probeKey: string): Promise<Instance> {
   const port = await freePort()
   const started = performance.now()
-  const child = spawn(process.execPath, [CLI, '-hp', `127.0.0.1:${port}`, '--log-format', 'json', ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, '-hp', `127.0.0.1:${port}`, '--log-format', 'json', ...args], {
     stdio: ['ignore', 'ignore', 'ignore'],
   })
   const base = `http://127.0.0.1:${port}`

@@ -17,6 +17,7 @@ import { freePort } from '../../test/helpers/ports.js'
 import { waitFor } from '../../test/helpers/wait.js'
 import { loadDirectory, loadSqlite, mib, postLua, mintFleet, tempDir, type Fleet } from './lib.js'
 import { stop } from './servers.js'
+import { NODE_FLAGS } from '../../src/node-flags.js'
 
 const BUILT_CLI = new URL('../../../dist/cli.js', import.meta.url).pathname
 /** The issue's load: 16 keep-alive clients. */
@@ -41,7 +42,7 @@ type Server = { child: ChildProcess; base: string; startupMs: number }
 async function startServer(args: string[], workers: string, probeKey: string | null, nodeArgs: string[] = [], cli = BUILT_CLI): Promise<Server> {
   const port = await freePort()
   const started = performance.now()
-  const child = spawn(process.execPath, [...nodeArgs, cli, '-hp', `127.0.0.1:${port}`, '--workers', workers, '--log-format', 'json', ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, cli, '-hp', `127.0.0.1:${port}`, '--workers', workers, '--log-format', 'json', ...args], {
     stdio: ['ignore', 'ignore', 'ignore'],
   })
   const base = `http://127.0.0.1:${port}`

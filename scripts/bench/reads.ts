@@ -16,6 +16,7 @@ import { freePort } from '../../test/helpers/ports.js'
 import { mintFleet, tempDir } from './lib.js'
 import { loadDirectory } from './lib.js'
 import { median, need, startNginx, stop, waitUntilServing, wrk, type Sample } from './servers.js'
+import { NODE_FLAGS } from '../../src/node-flags.js'
 
 const CLI = new URL('../../../dist/cli.js', import.meta.url).pathname
 
@@ -37,7 +38,7 @@ async function startOurs(cli: string, args: string[], workers: string, probe: st
   const port = await freePort()
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=2', cli, '-hp', `127.0.0.1:${port}`, '--workers', workers, '--log-format', 'json', ...args],
+    [...NODE_FLAGS, cli, '-hp', `127.0.0.1:${port}`, '--workers', workers, '--log-format', 'json', ...args],
     { stdio: 'ignore' },
   )
   const base = `http://127.0.0.1:${port}`

@@ -21,6 +21,7 @@ import { loadDirectory, loadSqlite, mib, postLua, mintFleet, randomAccountKey, t
 import { benchPosts, benchScale, report as durabilityReport } from './post.js'
 import { measureReads, readsSection } from './reads.js'
 import { median, need, startNginx, stop, waitUntilServing, wrk as runWrk, type Sample, type WrkOptions } from './servers.js'
+import { NODE_FLAGS } from '../../src/node-flags.js'
 
 const { values: opts } = parseArgs({
   options: {
@@ -73,7 +74,7 @@ async function startOurs(args: string[], probeKey: string): Promise<{ child: Chi
   const port = await freePort()
   const started = performance.now()
   // The production settings the README recommends: JSON logs, one worker per CPU.
-  const child = spawn(process.execPath, [CLI, '-hp', `127.0.0.1:${port}`, '--workers', WORKERS, '--log-format', 'json', ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, '-hp', `127.0.0.1:${port}`, '--workers', WORKERS, '--log-format', 'json', ...args], {
     stdio: ['ignore', 'ignore', 'ignore'],
   })
   const base = `http://127.0.0.1:${port}`

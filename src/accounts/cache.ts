@@ -27,8 +27,6 @@ export class CachedAccount {
      * the `jti`), never from claim text (a header with a control character throws).
      */
     readonly etag: string,
-    /** Body length as a header value, computed once. */
-    readonly length: string,
   ) {}
 
   /** The JWT's bytes, as a view of the slab. */
@@ -172,7 +170,7 @@ export function toCached(account: StoredAccount): CachedAccount {
   const length = Buffer.byteLength(jwt)
   if (length > SLAB_BYTES / 4) {
     const own = Buffer.from(jwt)
-    return new CachedAccount(exp, own, 0, length, etagOf(own), String(length))
+    return new CachedAccount(exp, own, 0, length, etagOf(own))
   }
   if (slabUsed + length > SLAB_BYTES) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
@@ -180,7 +178,7 @@ export function toCached(account: StoredAccount): CachedAccount {
   }
   const start = slabUsed
   slabUsed += slab.write(jwt, start)
-  return new CachedAccount(exp, slab, start, slabUsed, etagOf(slab.subarray(start, slabUsed)), String(length))
+  return new CachedAccount(exp, slab, start, slabUsed, etagOf(slab.subarray(start, slabUsed)))
 }
 
 /**

@@ -7,6 +7,7 @@
 import cluster, { type Worker } from 'node:cluster'
 import { AggregatorRegistry } from 'prom-client'
 import { ErrorCode } from '../errors.js'
+import { flagName, NODE_FLAGS } from '../node-flags.js'
 import type { Logger } from '../log/logger.js'
 import { WORKER_ENV, type ToPrimary, type ToWorker } from './protocol.js'
 
@@ -16,12 +17,12 @@ const METRICS_WAIT_MS = 2000
 const WRITER_WAIT_MS = 5000
 
 /**
- * A 2 MB young generation for each worker (docs/design-measurements.md says why). A value the
- * user gave (node flags, NODE_OPTIONS) is kept.
+ * The node flags of a worker: its primary's, and the memory settings of `NODE_FLAGS` the user
+ * did not set (node flags, NODE_OPTIONS) some other way.
  */
 export function workerExecArgv(execArgv: readonly string[], nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
-  const given = [...execArgv, nodeOptions].some((arg) => arg.includes('--max-semi-space-size'))
-  return given ? [...execArgv] : [...execArgv, '--max-semi-space-size=2']
+  const given = [...execArgv, nodeOptions]
+  return [...execArgv, ...NODE_FLAGS.filter((flag) => !given.some((arg) => arg.includes(flagName(flag))))]
 }
 
 export async function runPrimary(count: number, logger: Logger): Promise<number> {

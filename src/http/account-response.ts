@@ -63,7 +63,7 @@ export function accountHead(entry: CachedAccount, nowMs: number, ifNoneMatch: st
   const headers = ['ETag', entry.etag, 'Cache-Control', cacheControl(entry, nowMs)]
   if (stale) headers.push('Warning', STALE_WARNING)
   if (ifNoneMatch?.includes(entry.etag) === true) return { status: 304, headers }
-  headers.push('Content-Type', 'application/jwt', 'Content-Length', entry.length)
+  headers.push('Content-Type', 'application/jwt', 'Content-Length', String(entry.end - entry.start))
   return { status: 200, headers }
 }
 

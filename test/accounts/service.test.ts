@@ -1,5 +1,6 @@
 /** AccountService: the bodies it caches, what it notifies of other processes' changes. */
 import { describe, expect, it } from 'vitest'
+import { etagOf } from '../../src/accounts/cache.js'
 import { Notifications } from '../../src/accounts/notifications.js'
 import type { Notifier } from '../../src/accounts/ports.js'
 import { AccountService } from '../../src/accounts/service.js'
@@ -27,7 +28,7 @@ describe('AccountService cache', () => {
     for (const { pubkey, jwt } of accounts) {
       const served = service.cached(pubkey)
       expect(served?.body.toString()).toBe(jwt)
-      expect(served?.length).toBe(String(jwt.length))
+      expect(served?.etag).toBe(etagOf(Buffer.from(jwt)))
     }
   })
 })

@@ -17,7 +17,7 @@ import {
 import { CachedAccount } from '../../src/accounts/cache.js'
 
 const NOW_MS = 1_700_000_000_000
-const entry = (exp: number) => new CachedAccount(exp, Buffer.from('a.b.c'), 0, 5, '"e1"', '5')
+const entry = (exp: number) => new CachedAccount(exp, Buffer.from('a.b.c'), 0, 5, '"e1"')
 
 function headersOf(list: string[]): Record<string, string> {
   const pairs: [string, string][] = []

@@ -13,7 +13,7 @@ import { AccountService } from '../../src/accounts/service.js'
 import { memoryStore } from '../../src/store/drivers/memory.js'
 import { newKey } from '../helpers/mint.js'
 
-const unwritable = new CachedAccount(0, Buffer.from('jwt'), 0, 3, '"a\nb"', '3')
+const unwritable = new CachedAccount(0, Buffer.from('jwt'), 0, 3, '"a\nb"')
 
 let server: Server | null = null
 afterEach(async () => {
