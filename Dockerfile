@@ -22,7 +22,7 @@ USER node
 VOLUME /srv/data
 EXPOSE 9090
 # The production settings of the README.
-ENV NATS_ACCOUNTS_HTTP_HOST=0.0.0.0 NATS_ACCOUNTS_WORKERS=auto NATS_ACCOUNTS_LOG_FORMAT=json
+ENV NATS_ACCOUNTS_HTTP_HOST=0.0.0.0 NATS_ACCOUNTS_LOG_FORMAT=json
 # Liveness from /healthz with the node already in the image, on the address the settings above
 # (or -e NATS_ACCOUNTS_HTTP_HOST/_PORT/_TLS_CERT) give; a port given with -hp is not seen here.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 CMD node --no-warnings -e "\

@@ -385,9 +385,17 @@ export class AccountOverview {
     return this.#index.counts(this.context())
   }
 
-  /** The lines a push answer adds (nsc prints them): the findings about the pushed account and those naming it. */
+  /**
+   * The lines a push answer adds (nsc prints them): the findings about the pushed account and
+   * those naming it. None while the store is still being read: a push is never held up by the
+   * list (a directory store of 100,000 accounts takes ~18 s to read, longer under load); its
+   * findings are logged once the list is complete.
+   */
   async pushLines(pubkey: string): Promise<string[]> {
-    await this.ready()
+    if (this.#pending !== null) {
+      void this.ready().catch((err: unknown) => this.#logger?.error(`cannot read the store for the account list: ${(err as Error).message}`))
+      return []
+    }
     return this.findings(pubkey).map((f) => `${f.severity}: ${f.message} [${f.code}]`)
   }
 }

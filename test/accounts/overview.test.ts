@@ -37,6 +37,29 @@ describe('AccountOverview.ready', () => {
     service.close()
   })
 
+  it('answers a push at once while the store is still being read, with its findings once it is', async () => {
+    const operator = newKey('operator')
+    const store = memoryStore()
+    const jwt = mintAccount(newKey('account').publicKey, operator)
+    const meta = { ...readStoredMeta(jwt), jwt }
+    const count = 20_000
+    for (let i = 0; i < count; i++) await store.put({ ...meta, pubkey: `A${String(i).padStart(55, 'A')}` }, { kind: 'import' })
+    const service = new AccountService({ store, trust: parseOperator(mintOperator(operator), 'test') })
+    const overview = new AccountOverview({ service })
+    const importer = newKey('account').publicKey
+    await service.push(mintAccount(importer, operator, { nats: { imports: [{ account: newKey('account').publicKey, subject: 'x', type: 'stream' }] } }), {
+      source: { kind: 'http' },
+    })
+
+    const loading = overview.ready()
+    expect(await overview.pushLines(importer)).toEqual([])
+    expect(overview.size).toBeLessThan(count)
+    await loading
+    expect((await overview.pushLines(importer)).join('\n')).toMatch(/\[import-/)
+    overview.close()
+    service.close()
+  })
+
   it('lists accounts pushed after the load in key order, and a re-issued one once', async () => {
     const operator = newKey('operator')
     const store = memoryStore()

@@ -24,7 +24,7 @@ function healthCheckCommand(): string {
 
 /** The image's own settings, then the container's `-e` ones; resolves the exit code. */
 function runHealthCheck(env: NodeJS.ProcessEnv): Promise<number> {
-  const imageEnv = { NATS_ACCOUNTS_HTTP_HOST: '0.0.0.0', NATS_ACCOUNTS_WORKERS: 'auto', NATS_ACCOUNTS_LOG_FORMAT: 'json' }
+  const imageEnv = { NATS_ACCOUNTS_HTTP_HOST: '0.0.0.0', NATS_ACCOUNTS_LOG_FORMAT: 'json' }
   return new Promise((resolve) => {
     execFile('sh', ['-c', healthCheckCommand()], { env: { PATH: process.env.PATH, ...imageEnv, ...env }, timeout: 10_000 }, (err) =>
       resolve(err ? Number((err as { code?: number }).code ?? 1) : 0),
