@@ -7,17 +7,24 @@ import { parseOperator } from '../../src/jwt/trust.js'
 import { memoryStore } from '../../src/store/drivers/memory.js'
 import { mintAccount, mintOperator, newKey } from '../helpers/mint.js'
 
+const count = 20_000
+
+/**
+ * A store of 20,000 accounts: one JWT's claims under many made-up keys (minting 20,000 would take
+ * seconds); the list reads every record's payload all the same.
+ */
+async function largeStore() {
+  const operator = newKey('operator')
+  const store = memoryStore()
+  const jwt = mintAccount(newKey('account').publicKey, operator)
+  const meta = { ...readStoredMeta(jwt), jwt }
+  for (let i = 0; i < count; i++) await store.put({ ...meta, pubkey: `A${String(i).padStart(55, 'A')}` }, { kind: 'import' })
+  return { operator, service: new AccountService({ store, trust: parseOperator(mintOperator(operator), 'test') }) }
+}
+
 describe('AccountOverview.ready', () => {
   it('reads a large store while the event loop keeps turning (serving goes on)', async () => {
-    const operator = newKey('operator')
-    const store = memoryStore()
-    // One JWT's claims under many made-up keys (minting 20,000 would take seconds): the list
-    // reads every record's payload all the same.
-    const jwt = mintAccount(newKey('account').publicKey, operator)
-    const meta = { ...readStoredMeta(jwt), jwt }
-    const count = 20_000
-    for (let i = 0; i < count; i++) await store.put({ ...meta, pubkey: `A${String(i).padStart(55, 'A')}` }, { kind: 'import' })
-    const service = new AccountService({ store, trust: parseOperator(mintOperator(operator), 'test') })
+    const { operator, service } = await largeStore()
     const overview = new AccountOverview({ service })
 
     let turns = 0
@@ -38,13 +45,7 @@ describe('AccountOverview.ready', () => {
   })
 
   it('answers a push at once while the store is still being read, with its findings once it is', async () => {
-    const operator = newKey('operator')
-    const store = memoryStore()
-    const jwt = mintAccount(newKey('account').publicKey, operator)
-    const meta = { ...readStoredMeta(jwt), jwt }
-    const count = 20_000
-    for (let i = 0; i < count; i++) await store.put({ ...meta, pubkey: `A${String(i).padStart(55, 'A')}` }, { kind: 'import' })
-    const service = new AccountService({ store, trust: parseOperator(mintOperator(operator), 'test') })
+    const { operator, service } = await largeStore()
     const overview = new AccountOverview({ service })
     const importer = newKey('account').publicKey
     await service.push(mintAccount(importer, operator, { nats: { imports: [{ account: newKey('account').publicKey, subject: 'x', type: 'stream' }] } }), {
