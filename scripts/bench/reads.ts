@@ -120,7 +120,7 @@ export function readsSection(rows: ReadRow[], options: ReadsOptions): string[] {
     `GET hit and GET 304 with wrk -t1 -c${options.connections}, ${options.seconds} s per run, median of ${options.runs} runs; nginx, nats-accounts`,
     `in one process and nats-accounts with --workers ${options.workers} take turns in every run (after a warm-up that requests`,
     'every account about four times), so the ratios compare figures taken under the same load. All three serve the same',
-    'sharded directory; nats-accounts runs with `--log-format json` and a 2 MB young generation, as `npm start` does.',
+    'sharded directory; nats-accounts runs with `--log-format json` and the V8 settings of `npm start` (`src/node-flags.ts`).',
     ...(options.cli ? [`The nats-accounts build measured: ${options.cli}.`] : []),
     '',
     `| accounts | case | nginx req/s | nginx p99 ms | one process req/s | p99 ms | × nginx | --workers ${options.workers} req/s | p99 ms | × nginx |`,

@@ -197,12 +197,17 @@ export class AccountOverview {
     }
   }
 
+  /** Starts (or joins) the read of the store without waiting for it; a failure is logged. */
+  #readInBackground(): void {
+    void this.ready().catch((err: unknown) => this.#logger?.error(`cannot read the store for the account list: ${(err as Error).message}`))
+  }
+
   #changed(changes: readonly AccountChange[] | null): void {
     if (changes === null) {
       this.#ready = null
       this.#pending = new Set()
       this.#index = new CheckIndex()
-      void this.ready().catch((err: unknown) => this.#logger?.error(`cannot read the store for the account list: ${(err as Error).message}`))
+      this.#readInBackground()
       return
     }
     for (const change of changes) {
@@ -393,7 +398,7 @@ export class AccountOverview {
    */
   async pushLines(pubkey: string): Promise<string[]> {
     if (this.#pending !== null) {
-      void this.ready().catch((err: unknown) => this.#logger?.error(`cannot read the store for the account list: ${(err as Error).message}`))
+      this.#readInBackground()
       return []
     }
     return this.findings(pubkey).map((f) => `${f.severity}: ${f.message} [${f.code}]`)

@@ -55,8 +55,12 @@ export const STALE_WARNING = '110 nats-accounts "Response is Stale"'
  */
 export function accountAnswer(entry: CachedAccount, nowMs: number, method: string, ifNoneMatch: string | undefined, stale = false): Answer {
   const { status, headers } = accountHead(entry, nowMs, ifNoneMatch, stale)
-  return { status, headers, body: status === 304 || method === 'HEAD' ? null : entry.body }
+  return { status, headers, body: sendsBody(status, method) ? entry.body : null }
 }
+
+/** Whether an account answer carries the JWT: a 200 to GET (not to HEAD, never a 304). */
+export const sendsBody = (status: 200 | 304, method: string): boolean => status === 200 && method !== 'HEAD'
+
 
 /** `accountAnswer` without the body: status 200 (the entry's bytes follow, unless HEAD) or 304. */
 export function accountHead(entry: CachedAccount, nowMs: number, ifNoneMatch: string | undefined, stale: boolean): { status: 200 | 304; headers: string[] } {

@@ -14,7 +14,7 @@ import type { Logger } from 'pino'
 import type { AccountService } from '../accounts/service.js'
 import type { CachedAccount } from '../accounts/cache.js'
 import type { Metrics } from '../metrics.js'
-import { accountHead, addCors } from './account-response.js'
+import { accountHead, addCors, sendsBody } from './account-response.js'
 import { plainParamMatcher } from './go-router.js'
 import { ACCOUNT_PATH } from './routes/accounts.js'
 import { frame } from './wire.js'
@@ -191,7 +191,7 @@ export function socketPath(options: SocketPathOptions): SocketPath {
     const { method, origin } = request
     const built = accountHead(entry, service.now(), request.ifNoneMatch, service.servingStale)
     addCors(built.headers, origin, method, true)
-    const bodyLength = built.status === 304 || method === 'HEAD' ? 0 : entry.end - entry.start
+    const bodyLength = sendsBody(built.status, method) ? entry.end - entry.start : 0
     const head = frame(built.status, built.headers, server.keepAliveTimeout)
     const bytes = Buffer.allocUnsafe(head.length + bodyLength)
     bytes.write(head, 0, 'latin1')
